@@ -1,0 +1,252 @@
+//! The wire format: one batch is one MessagePack map, gzip-compressed.
+//!
+//! See `docs/wire-format.md` for the byte-level description. The decoder
+//! treats its input as hostile: the compressed size is checked before anything
+//! is read, decompression stops at a cap (a gzip bomb is refused, not
+//! expanded), nesting depth is bounded, and trailing bytes are refused.
+
+use std::io::{Read, Write};
+
+use flate2::{bufread::GzDecoder, write::GzEncoder, Compression};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, ErrorCode};
+use crate::event::Event;
+
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// The HTTP content type of a batch POST.
+pub const CONTENT_TYPE: &str = "application/vnd.reticent.batch+msgpack";
+
+/// What identifies a batch and the rules it was recorded under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchHeader {
+    /// Random session id (kept in `sessionStorage` by the page).
+    pub session_id: String,
+    /// Random id of the page view within the session.
+    pub page_view_id: String,
+    /// 0, 1, 2… per page view, so the collector can order and deduplicate.
+    pub sequence: u32,
+    /// Canonical description of the privacy policy in effect.
+    pub policy: String,
+    /// SHA-256 (hex) of `policy`.
+    pub policy_digest: String,
+    /// Events dropped before this batch (queue caps), counted, never silent.
+    pub dropped: u32,
+}
+
+impl BatchHeader {
+    /// A header with no dropped events and the given policy digest; the policy
+    /// text is set by [`BatchHeader::with_policy`].
+    pub fn new(session_id: &str, page_view_id: &str, sequence: u32, policy_digest: String) -> Self {
+        BatchHeader {
+            session_id: session_id.to_owned(),
+            page_view_id: page_view_id.to_owned(),
+            sequence,
+            policy: String::new(),
+            policy_digest,
+            dropped: 0,
+        }
+    }
+
+    /// Sets the policy description.
+    pub fn with_policy(mut self, policy: String) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
+/// One batch: its header, the time span of its events, and the events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Batch {
+    /// Format version ([`FORMAT_VERSION`]); always the first key.
+    pub version: u16,
+    /// Random session id.
+    pub session_id: String,
+    /// Random page-view id.
+    pub page_view_id: String,
+    /// Sequence number within the page view.
+    pub sequence: u32,
+    /// Timestamp of the first event (ms since the epoch).
+    pub start_time: u64,
+    /// Timestamp of the last event.
+    pub end_time: u64,
+    /// Canonical privacy policy description.
+    pub policy: String,
+    /// SHA-256 (hex) of the policy.
+    pub policy_digest: String,
+    /// Events dropped before this batch.
+    pub dropped: u32,
+    /// The events, in time order.
+    pub events: Vec<Event>,
+}
+
+/// Limits the decoder enforces. The defaults suit the collector.
+#[derive(Clone, Copy, Debug)]
+pub struct DecodeLimits {
+    /// Largest compressed input accepted.
+    pub max_compressed: usize,
+    /// Largest decompressed MessagePack accepted.
+    pub max_decompressed: usize,
+    /// Deepest MessagePack nesting accepted. The recorder caps DOM depth at
+    /// [`MAX_DOM_DEPTH`], which needs about twice that plus a few levels.
+    pub max_depth: usize,
+}
+
+/// Deepest element nesting the recorder serialises; deeper subtrees are
+/// replaced by a placeholder (see the capture code).
+pub const MAX_DOM_DEPTH: usize = 200;
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        DecodeLimits {
+            max_compressed: 1 << 20,
+            max_decompressed: 16 << 20,
+            max_depth: 2 * MAX_DOM_DEPTH + 16,
+        }
+    }
+}
+
+impl Batch {
+    /// A batch of `events` (time-ordered) with `header`.
+    pub fn new(header: BatchHeader, events: Vec<Event>) -> Self {
+        let start_time = events.first().map_or(0, |e| e.timestamp);
+        let end_time = events.iter().map(|e| e.timestamp).max().unwrap_or(start_time);
+        Batch {
+            version: FORMAT_VERSION,
+            session_id: header.session_id,
+            page_view_id: header.page_view_id,
+            sequence: header.sequence,
+            start_time,
+            end_time,
+            policy: header.policy,
+            policy_digest: header.policy_digest,
+            dropped: header.dropped,
+            events,
+        }
+    }
+
+    /// MessagePack bytes (maps with field names), uncompressed.
+    pub fn to_msgpack(&self) -> Result<Vec<u8>, CoreError> {
+        let mut buf = Vec::with_capacity(4096);
+        let mut ser = rmp_serde::Serializer::new(&mut buf).with_struct_map();
+        self.serialize(&mut ser)
+            .map_err(|e| CoreError::new(ErrorCode::Encode, format!("MessagePack encoding failed: {e}")))?;
+        Ok(buf)
+    }
+
+    /// The wire bytes: gzip (RFC 1952) of the MessagePack value.
+    pub fn encode(&self) -> Result<Vec<u8>, CoreError> {
+        self.encode_with_level(6)
+    }
+
+    /// [`Batch::encode`] with an explicit gzip level (0–9).
+    pub fn encode_with_level(&self, level: u32) -> Result<Vec<u8>, CoreError> {
+        let raw = self.to_msgpack()?;
+        let mut gz = GzEncoder::new(Vec::with_capacity(raw.len() / 4 + 64), Compression::new(level.min(9)));
+        let io = |e: std::io::Error| CoreError::new(ErrorCode::Encode, format!("gzip failed: {e}"));
+        gz.write_all(&raw).map_err(io)?;
+        gz.finish().map_err(io)
+    }
+
+    /// Decodes untrusted wire bytes.
+    pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Batch, CoreError> {
+        let raw = gunzip(bytes, limits)?;
+        Self::from_msgpack(&raw, limits)
+    }
+
+    /// Decodes an uncompressed MessagePack batch (untrusted).
+    pub fn from_msgpack(raw: &[u8], limits: &DecodeLimits) -> Result<Batch, CoreError> {
+        let version = peek_version(raw)?;
+        if version != FORMAT_VERSION {
+            return Err(CoreError::new(
+                ErrorCode::UnsupportedVersion,
+                format!("batch format version {version} is not supported (this build reads {FORMAT_VERSION})"),
+            ));
+        }
+        let mut rest = raw;
+        let mut de = rmp_serde::Deserializer::new(&mut rest);
+        de.set_max_depth(limits.max_depth);
+        let batch = Batch::deserialize(&mut de)
+            .map_err(|e| CoreError::new(ErrorCode::BadPayload, format!("batch does not match the schema: {e}")))?;
+        if !rest.is_empty() {
+            return Err(CoreError::new(
+                ErrorCode::BadPayload,
+                format!("{} trailing bytes after the batch", rest.len()),
+            ));
+        }
+        batch.check()?;
+        Ok(batch)
+    }
+
+    /// Checks what the types cannot: id shapes and the time span.
+    fn check(&self) -> Result<(), CoreError> {
+        let bad = |m: String| Err(CoreError::new(ErrorCode::BadPayload, m));
+        for (name, id) in [("sessionId", &self.session_id), ("pageViewId", &self.page_view_id)] {
+            if !is_valid_id(id) {
+                return bad(format!("{name} must be 1 to 64 characters of [A-Za-z0-9_-]"));
+            }
+        }
+        if self.start_time > self.end_time {
+            return bad("startTime is after endTime".into());
+        }
+        if let Some(e) = self.events.iter().find(|e| e.timestamp < self.start_time || e.timestamp > self.end_time) {
+            return bad(format!("event timestamp {} outside the batch time span", e.timestamp));
+        }
+        Ok(())
+    }
+}
+
+/// Session and page-view ids: short, random, URL-safe.
+pub fn is_valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Decompresses one gzip member within `limits`.
+pub fn gunzip(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<u8>, CoreError> {
+    if bytes.len() > limits.max_compressed {
+        return Err(CoreError::new(
+            ErrorCode::TooLarge,
+            format!("compressed batch is {} bytes, the limit is {}", bytes.len(), limits.max_compressed),
+        ));
+    }
+    if bytes.len() < 18 || bytes[0] != 0x1f || bytes[1] != 0x8b {
+        return Err(CoreError::new(ErrorCode::BadCompression, "input is not gzip (RFC 1952)"));
+    }
+    let mut dec = GzDecoder::new(bytes);
+    let mut out = Vec::with_capacity((bytes.len() * 4).min(limits.max_decompressed));
+    let cap = limits.max_decompressed as u64 + 1;
+    (&mut dec)
+        .take(cap)
+        .read_to_end(&mut out)
+        .map_err(|e| CoreError::new(ErrorCode::BadCompression, format!("corrupt or truncated gzip: {e}")))?;
+    if out.len() > limits.max_decompressed {
+        return Err(CoreError::new(
+            ErrorCode::TooLarge,
+            format!("batch expands beyond {} bytes (decompression bomb refused)", limits.max_decompressed),
+        ));
+    }
+    if !dec.into_inner().is_empty() {
+        return Err(CoreError::new(
+            ErrorCode::BadCompression,
+            "trailing data after the gzip member (one batch per request)",
+        ));
+    }
+    Ok(out)
+}
+
+/// Reads the `version` entry that leads every batch map, so a batch of another
+/// version gets a clear error instead of a schema mismatch.
+fn peek_version(raw: &[u8]) -> Result<u16, CoreError> {
+    let bad = || CoreError::new(ErrorCode::BadPayload, "batch must be a MessagePack map starting with `version`");
+    let mut rd = raw;
+    rmp::decode::read_map_len(&mut rd).map_err(|_| bad())?;
+    let mut key = [0u8; 16];
+    let k = rmp::decode::read_str(&mut rd, &mut key).map_err(|_| bad())?;
+    if k != "version" {
+        return Err(bad());
+    }
+    rmp::decode::read_int(&mut rd).map_err(|_| bad())
+}

@@ -1,0 +1,358 @@
+//! rrweb's incremental snapshot data (`incrementalData`): a map whose first
+//! key is `source` (rrweb's `IncrementalSource`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::node::SerializedNode;
+use crate::privacy::Scrubbed;
+use crate::wire::{deserialize_tag_first, is_false, Tag};
+
+/// rrweb's `IncrementalSource` codes.
+pub mod source {
+    /// DOM mutations.
+    pub const MUTATION: u8 = 0;
+    /// Mouse positions.
+    pub const MOUSE_MOVE: u8 = 1;
+    /// Clicks, focus, touches.
+    pub const MOUSE_INTERACTION: u8 = 2;
+    /// Scroll of the window or an element.
+    pub const SCROLL: u8 = 3;
+    /// Viewport size.
+    pub const VIEWPORT_RESIZE: u8 = 4;
+    /// Form values.
+    pub const INPUT: u8 = 5;
+    /// Touch positions.
+    pub const TOUCH_MOVE: u8 = 6;
+    /// Media play/pause/seek.
+    pub const MEDIA_INTERACTION: u8 = 7;
+    /// CSSOM rule insertions and deletions.
+    pub const STYLE_SHEET_RULE: u8 = 8;
+    /// Canvas drawing (never recorded: canvases are blocked).
+    pub const CANVAS_MUTATION: u8 = 9;
+    /// Font loading.
+    pub const FONT: u8 = 10;
+    /// Console logs (never recorded).
+    pub const LOG: u8 = 11;
+    /// Drag positions.
+    pub const DRAG: u8 = 12;
+    /// Inline style declaration changes.
+    pub const STYLE_DECLARATION: u8 = 13;
+    /// Text selection.
+    pub const SELECTION: u8 = 14;
+    /// Constructed stylesheets adopted by a document or shadow root.
+    pub const ADOPTED_STYLE_SHEET: u8 = 15;
+    /// Custom element definitions.
+    pub const CUSTOM_ELEMENT: u8 = 16;
+}
+
+/// rrweb's `MouseInteractions` codes.
+pub mod mouse_interaction {
+    /// mouseup
+    pub const MOUSE_UP: u8 = 0;
+    /// mousedown
+    pub const MOUSE_DOWN: u8 = 1;
+    /// click
+    pub const CLICK: u8 = 2;
+    /// contextmenu
+    pub const CONTEXT_MENU: u8 = 3;
+    /// dblclick
+    pub const DBL_CLICK: u8 = 4;
+    /// focus
+    pub const FOCUS: u8 = 5;
+    /// blur
+    pub const BLUR: u8 = 6;
+    /// touchstart
+    pub const TOUCH_START: u8 = 7;
+    /// touchend
+    pub const TOUCH_END: u8 = 9;
+    /// touchcancel
+    pub const TOUCH_CANCEL: u8 = 10;
+}
+
+/// rrweb's `MediaInteractions` codes.
+pub mod media_interaction {
+    /// play
+    pub const PLAY: u8 = 0;
+    /// pause
+    pub const PAUSE: u8 = 1;
+    /// seeked
+    pub const SEEKED: u8 = 2;
+    /// volumechange
+    pub const VOLUME_CHANGE: u8 = 3;
+    /// ratechange
+    pub const RATE_CHANGE: u8 = 4;
+}
+
+/// The data of an `IncrementalSnapshot` event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum IncrementalData {
+    /// `source: 0`
+    Mutation(MutationData),
+    /// `source: 1`
+    MouseMove(MouseMoveData),
+    /// `source: 2`
+    MouseInteraction(MouseInteractionData),
+    /// `source: 3`
+    Scroll(ScrollData),
+    /// `source: 4`
+    ViewportResize(ViewportResizeData),
+    /// `source: 5`
+    Input(InputData),
+    /// `source: 6`
+    TouchMove(TouchMoveData),
+    /// `source: 7`
+    MediaInteraction(MediaInteractionData),
+    /// `source: 8`
+    StyleSheetRule(StyleSheetRuleData),
+}
+
+deserialize_tag_first!(IncrementalData, "source", {
+    0 => Mutation(MutationData),
+    1 => MouseMove(MouseMoveData),
+    2 => MouseInteraction(MouseInteractionData),
+    3 => Scroll(ScrollData),
+    4 => ViewportResize(ViewportResizeData),
+    5 => Input(InputData),
+    6 => TouchMove(TouchMoveData),
+    7 => MediaInteraction(MediaInteractionData),
+    8 => StyleSheetRule(StyleSheetRuleData),
+});
+
+/// Declares a payload struct whose first field is its `source` tag.
+macro_rules! source_struct {
+    ($(#[$meta:meta])* $name:ident, $tag:literal { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $name {
+            #[serde(rename = "source", skip_deserializing)]
+            source: Tag<$tag>,
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+    };
+}
+
+source_struct!(
+    /// DOM changes of one task, in rrweb's order: texts, attributes, removes, adds.
+    MutationData, 0 {
+        /// Text node changes.
+        texts: Vec<TextMutation>,
+        /// Attribute changes.
+        attributes: Vec<AttributeMutation>,
+        /// Removed nodes.
+        removes: Vec<RemovedNode>,
+        /// Added nodes.
+        adds: Vec<AddedNode>,
+        /// Set when the adds attach an iframe's document.
+        #[serde(default, skip_serializing_if = "is_false")]
+        is_attach_iframe: bool,
+    }
+);
+
+/// A changed text node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextMutation {
+    /// Node id.
+    pub id: u32,
+    /// New text (scrubbed); `None` when emptied.
+    pub value: Option<Scrubbed>,
+}
+
+/// Attribute changes of one element.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeMutation {
+    /// Element id.
+    pub id: u32,
+    /// Changed attributes; `None` means removed.
+    pub attributes: ChangedAttributes,
+}
+
+/// Attribute name → new value (or `None` for removed), as a map.
+pub type ChangedAttributes = std::collections::BTreeMap<String, Option<Scrubbed>>;
+
+/// A removed node.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RemovedNode {
+    /// Parent id.
+    pub parent_id: u32,
+    /// Removed node id.
+    pub id: u32,
+    /// Removed from a shadow root.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub is_shadow: bool,
+}
+
+/// An added node, placed before `next_id` (or last when `None`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddedNode {
+    /// Parent id.
+    pub parent_id: u32,
+    /// Next sibling id, or `None` for the last child.
+    pub next_id: Option<u32>,
+    /// The added subtree.
+    pub node: SerializedNode,
+}
+
+source_struct!(
+    /// Sampled mouse positions.
+    MouseMoveData, 1 {
+        /// Positions with their offsets from the event's timestamp.
+        positions: Vec<Position>,
+    }
+);
+
+source_struct!(
+    /// Sampled touch positions.
+    TouchMoveData, 6 {
+        /// Positions with their offsets from the event's timestamp.
+        positions: Vec<Position>,
+    }
+);
+
+/// A pointer position.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Position {
+    /// X in CSS pixels.
+    pub x: i32,
+    /// Y in CSS pixels.
+    pub y: i32,
+    /// Target node id.
+    pub id: u32,
+    /// Milliseconds relative to the event's timestamp (≤ 0).
+    pub time_offset: i32,
+}
+
+source_struct!(
+    /// A click, focus, touch… on a node.
+    MouseInteractionData, 2 {
+        /// rrweb `MouseInteractions` code.
+        #[serde(rename = "type")]
+        kind: u8,
+        /// Target node id.
+        id: u32,
+        /// X in CSS pixels.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        x: Option<i32>,
+        /// Y in CSS pixels.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        y: Option<i32>,
+        /// rrweb `PointerTypes` code (0 mouse, 1 pen, 2 touch).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pointer_type: Option<u8>,
+    }
+);
+
+source_struct!(
+    /// Scroll position of the document (its id) or an element.
+    ScrollData, 3 {
+        /// Node id.
+        id: u32,
+        /// Horizontal offset.
+        x: i32,
+        /// Vertical offset.
+        y: i32,
+    }
+);
+
+source_struct!(
+    /// Viewport size.
+    ViewportResizeData, 4 {
+        /// Width in CSS pixels.
+        width: u32,
+        /// Height in CSS pixels.
+        height: u32,
+    }
+);
+
+source_struct!(
+    /// A form value change (masked by the privacy engine).
+    InputData, 5 {
+        /// Element id.
+        id: u32,
+        /// The value, scrubbed.
+        text: Scrubbed,
+        /// Checked state (always `false` while inputs are masked).
+        is_checked: bool,
+        /// The change came from the user rather than from script.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_triggered: Option<bool>,
+    }
+);
+
+source_struct!(
+    /// Media play/pause/seek.
+    MediaInteractionData, 7 {
+        /// rrweb `MediaInteractions` code.
+        #[serde(rename = "type")]
+        kind: u8,
+        /// Element id.
+        id: u32,
+        /// Playback position in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current_time: Option<f64>,
+    }
+);
+
+source_struct!(
+    /// CSSOM rule changes on a `<style>` element's sheet.
+    StyleSheetRuleData, 8 {
+        /// Owner node id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
+        /// Inserted rules.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        adds: Vec<StyleRuleAdd>,
+        /// Deleted rules.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removes: Vec<StyleRuleRemove>,
+    }
+);
+
+/// An inserted CSS rule (sanitised CSS).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StyleRuleAdd {
+    /// The rule text.
+    pub rule: Scrubbed,
+    /// Insertion index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+}
+
+/// A deleted CSS rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StyleRuleRemove {
+    /// Deletion index.
+    pub index: u32,
+}
+
+macro_rules! constructors {
+    ($($name:ident),*) => {$(
+        impl $name {
+            /// Builds the payload (the `source` tag is implied by the type).
+            pub fn with(f: impl FnOnce(&mut Self)) -> Self {
+                let mut v = Self::default();
+                f(&mut v);
+                v
+            }
+        }
+    )*};
+}
+constructors!(
+    MutationData,
+    MouseMoveData,
+    TouchMoveData,
+    MouseInteractionData,
+    ScrollData,
+    ViewportResizeData,
+    InputData,
+    MediaInteractionData,
+    StyleSheetRuleData
+);

@@ -1,0 +1,94 @@
+//! The attribute allowlist.
+
+use super::{mask::mask_text, PrivacyEngine};
+
+/// Attributes whose values only describe layout or structure and are kept as
+/// they are. Everything else is masked (or, for the ones below, sanitised).
+const LAYOUT_SAFE: &[&str] = &[
+    "class", "id", "type", "role", "width", "height", "dir", "lang", "rel", "media", "for", "name",
+    "colspan", "rowspan", "span", "tabindex", "hidden", "disabled", "readonly", "required",
+    "multiple", "size", "cols", "rows", "maxlength", "minlength", "min", "max", "step", "method",
+    "target", "charset", "align", "valign", "border", "cellpadding", "cellspacing", "scope",
+    "open", "start", "reversed", "draggable", "contenteditable", "spellcheck", "autocomplete",
+    "inputmode", "loading", "decoding", "crossorigin", "sizes", "slot", "part", "is",
+    // SVG geometry and presentation.
+    "viewbox", "xmlns", "xmlns:xlink", "d", "fill", "stroke", "stroke-width", "stroke-linecap",
+    "stroke-linejoin", "fill-rule", "clip-rule", "transform", "points", "cx", "cy", "r", "rx",
+    "ry", "x", "y", "x1", "x2", "y1", "y2", "opacity", "fill-opacity", "stroke-opacity",
+    "preserveaspectratio", "version", "focusable", "offset", "stop-color", "gradientunits",
+    "gradienttransform", "clip-path", "mask", "filter", "font-size", "font-weight",
+    "text-anchor", "dominant-baseline", "display", "visibility",
+];
+
+/// Attributes holding a URL: sanitised (query, fragment, identifiers removed).
+const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "poster", "cite", "xlink:href"];
+
+/// `true` for inline event handlers (`onclick`, …), which are never recorded.
+pub fn is_event_handler(name: &str) -> bool {
+    name.len() > 2 && name[..2].eq_ignore_ascii_case("on")
+}
+
+/// `true` when an attribute's value is recorded as is.
+pub fn is_layout_safe(name: &str) -> bool {
+    LAYOUT_SAFE.contains(&name)
+}
+
+/// The engine's attribute rule; `None` drops the attribute.
+pub(super) fn scrub(engine: &PrivacyEngine, tag: &str, name: &str, value: &str) -> Option<String> {
+    let name = name.to_ascii_lowercase();
+    let name = name.as_str();
+    if is_event_handler(name) {
+        return None;
+    }
+    match name {
+        // Content that would be rendered or executed in the replay.
+        "srcdoc" | "srcset" | "imagesrcset" | "integrity" | "nonce" | "ping" => None,
+        // The live value is handled by the engine (always masked); the
+        // `checked`/`selected` defaults reveal a choice.
+        "value" => Some(engine.input_value(value).as_str().to_owned()),
+        "checked" | "selected" => None,
+        "style" => Some(super::sanitize_css(value)),
+        n if URL_ATTRIBUTES.contains(&n) => Some(engine.url(value).as_str().to_owned()),
+        // `<meta content>` and `<input type=…>` names stay structural only when safe.
+        "type" if tag == "input" || tag == "button" || tag == "script" || tag == "link" || tag == "style" => {
+            Some(value.to_ascii_lowercase())
+        }
+        n if is_layout_safe(n) => Some(value.to_owned()),
+        _ => Some(mask_text(value)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(tag: &str, name: &str, value: &str) -> Option<String> {
+        scrub(&PrivacyEngine::default(), tag, name, value)
+    }
+
+    #[test]
+    fn allowlist_and_masking() {
+        assert_eq!(a("div", "class", "card big").as_deref(), Some("card big"));
+        assert_eq!(a("input", "placeholder", "Jean").as_deref(), Some("****"));
+        assert_eq!(a("img", "alt", "Photo of Jean").as_deref(), Some("***** ** ****"));
+        assert_eq!(a("div", "aria-label", "Jean").as_deref(), Some("****"));
+        assert_eq!(a("div", "data-email", "j@x.fr").as_deref(), Some("*@*.**"));
+        assert_eq!(a("div", "title", "Secret").as_deref(), Some("******"));
+        assert_eq!(a("input", "value", "hunter2").as_deref(), Some("********"));
+    }
+
+    #[test]
+    fn drops_handlers_and_active_content() {
+        assert_eq!(a("div", "onclick", "steal()"), None);
+        assert_eq!(a("div", "ONMOUSEOVER", "steal()"), None);
+        assert_eq!(a("iframe", "srcdoc", "<p>secret</p>"), None);
+        assert_eq!(a("input", "checked", ""), None);
+    }
+
+    #[test]
+    fn sanitises_urls_and_css() {
+        assert_eq!(a("a", "href", "https://x.test/p?email=a@b.c#top").as_deref(), Some("https://x.test/p"));
+        assert_eq!(a("a", "href", "javascript:alert(1)").as_deref(), Some(""));
+        assert_eq!(a("div", "style", "background:url(/me.png)").as_deref(), Some("background:url()"));
+    }
+}
