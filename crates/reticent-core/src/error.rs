@@ -57,7 +57,10 @@ pub struct CoreError {
 impl CoreError {
     /// A new error.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        CoreError { code, message: message.into() }
+        CoreError {
+            code,
+            message: message.into(),
+        }
     }
 }
 

@@ -141,16 +141,26 @@ impl<'de> Deserialize<'de> for Event {
                         "data" if data.is_none() => {
                             data = Some(match code {
                                 event_type::META => EventData::Meta(map.next_value()?),
-                                event_type::FULL_SNAPSHOT => EventData::FullSnapshot(map.next_value()?),
-                                event_type::INCREMENTAL_SNAPSHOT => EventData::Incremental(map.next_value()?),
+                                event_type::FULL_SNAPSHOT => {
+                                    EventData::FullSnapshot(map.next_value()?)
+                                }
+                                event_type::INCREMENTAL_SNAPSHOT => {
+                                    EventData::Incremental(map.next_value()?)
+                                }
                                 event_type::CUSTOM => EventData::Custom(map.next_value()?),
                                 other => {
-                                    return Err(de::Error::custom(format_args!("unsupported event type {other}")))
+                                    return Err(de::Error::custom(format_args!(
+                                        "unsupported event type {other}"
+                                    )))
                                 }
                             })
                         }
                         "timestamp" if timestamp.is_none() => timestamp = Some(map.next_value()?),
-                        other => return Err(de::Error::custom(format_args!("unexpected or repeated key `{other}`"))),
+                        other => {
+                            return Err(de::Error::custom(format_args!(
+                                "unexpected or repeated key `{other}`"
+                            )))
+                        }
                     }
                 }
                 Ok(Event {

@@ -162,7 +162,13 @@ node_struct!(
 impl ElementNode {
     /// A new element without children and with id 0 (the binding sets the id).
     pub fn new(tag_name: String, attributes: Attributes, is_svg: bool, need_block: bool) -> Self {
-        ElementNode { tag_name, attributes, is_svg, need_block, ..Default::default() }
+        ElementNode {
+            tag_name,
+            attributes,
+            is_svg,
+            need_block,
+            ..Default::default()
+        }
     }
 }
 
@@ -183,29 +189,48 @@ impl DocumentTypeNode {
 impl DocumentNode {
     /// A document node with the given children.
     pub fn new(id: u32, child_nodes: Vec<SerializedNode>, compat_mode: Option<&str>) -> Self {
-        let compat_mode = compat_mode.filter(|m| matches!(*m, "CSS1Compat" | "BackCompat")).map(str::to_owned);
-        DocumentNode { child_nodes, compat_mode, id, ..Default::default() }
+        let compat_mode = compat_mode
+            .filter(|m| matches!(*m, "CSS1Compat" | "BackCompat"))
+            .map(str::to_owned);
+        DocumentNode {
+            child_nodes,
+            compat_mode,
+            id,
+            ..Default::default()
+        }
     }
 }
 
 impl TextNode {
     /// A text node (text already scrubbed by the engine).
     pub fn new(id: u32, text_content: Scrubbed, is_style: bool) -> Self {
-        TextNode { text_content, is_style, id, ..Default::default() }
+        TextNode {
+            text_content,
+            is_style,
+            id,
+            ..Default::default()
+        }
     }
 }
 
 impl CdataNode {
     /// A CDATA node.
     pub fn new(id: u32) -> Self {
-        CdataNode { id, ..Default::default() }
+        CdataNode {
+            id,
+            ..Default::default()
+        }
     }
 }
 
 impl CommentNode {
     /// A comment node (text already scrubbed by the engine).
     pub fn new(id: u32, text_content: Scrubbed) -> Self {
-        CommentNode { text_content, id, ..Default::default() }
+        CommentNode {
+            text_content,
+            id,
+            ..Default::default()
+        }
     }
 }
 
@@ -261,7 +286,10 @@ impl<'de> Deserialize<'de> for Attributes {
             fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
                 f.write_str("a map of attribute names to strings")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Attributes, A::Error> {
                 let mut v = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
                 while let Some((k, val)) = map.next_entry::<String, Scrubbed>()? {
                     v.push((k, val));

@@ -29,7 +29,9 @@ impl<'de, const N: u8> Deserialize<'de> for Tag<N> {
         if v == N {
             Ok(Tag)
         } else {
-            Err(de::Error::custom(format_args!("expected tag {N}, found {v}")))
+            Err(de::Error::custom(format_args!(
+                "expected tag {N}, found {v}"
+            )))
         }
     }
 }

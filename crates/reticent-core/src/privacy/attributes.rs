@@ -5,23 +5,115 @@ use super::{mask::mask_text, PrivacyEngine};
 /// Attributes whose values only describe layout or structure and are kept as
 /// they are. Everything else is masked (or, for the ones below, sanitised).
 const LAYOUT_SAFE: &[&str] = &[
-    "class", "id", "type", "role", "width", "height", "dir", "lang", "rel", "media", "for", "name",
-    "colspan", "rowspan", "span", "tabindex", "hidden", "disabled", "readonly", "required",
-    "multiple", "size", "cols", "rows", "maxlength", "minlength", "min", "max", "step", "method",
-    "target", "charset", "align", "valign", "border", "cellpadding", "cellspacing", "scope",
-    "open", "start", "reversed", "draggable", "contenteditable", "spellcheck", "autocomplete",
-    "inputmode", "loading", "decoding", "crossorigin", "sizes", "slot", "part", "is",
+    "class",
+    "id",
+    "type",
+    "role",
+    "width",
+    "height",
+    "dir",
+    "lang",
+    "rel",
+    "media",
+    "for",
+    "name",
+    "colspan",
+    "rowspan",
+    "span",
+    "tabindex",
+    "hidden",
+    "disabled",
+    "readonly",
+    "required",
+    "multiple",
+    "size",
+    "cols",
+    "rows",
+    "maxlength",
+    "minlength",
+    "min",
+    "max",
+    "step",
+    "method",
+    "target",
+    "charset",
+    "align",
+    "valign",
+    "border",
+    "cellpadding",
+    "cellspacing",
+    "scope",
+    "open",
+    "start",
+    "reversed",
+    "draggable",
+    "contenteditable",
+    "spellcheck",
+    "autocomplete",
+    "inputmode",
+    "loading",
+    "decoding",
+    "crossorigin",
+    "sizes",
+    "slot",
+    "part",
+    "is",
     // SVG geometry and presentation.
-    "viewbox", "xmlns", "xmlns:xlink", "d", "fill", "stroke", "stroke-width", "stroke-linecap",
-    "stroke-linejoin", "fill-rule", "clip-rule", "transform", "points", "cx", "cy", "r", "rx",
-    "ry", "x", "y", "x1", "x2", "y1", "y2", "opacity", "fill-opacity", "stroke-opacity",
-    "preserveaspectratio", "version", "focusable", "offset", "stop-color", "gradientunits",
-    "gradienttransform", "clip-path", "mask", "filter", "font-size", "font-weight",
-    "text-anchor", "dominant-baseline", "display", "visibility",
+    "viewbox",
+    "xmlns",
+    "xmlns:xlink",
+    "d",
+    "fill",
+    "stroke",
+    "stroke-width",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "fill-rule",
+    "clip-rule",
+    "transform",
+    "points",
+    "cx",
+    "cy",
+    "r",
+    "rx",
+    "ry",
+    "x",
+    "y",
+    "x1",
+    "x2",
+    "y1",
+    "y2",
+    "opacity",
+    "fill-opacity",
+    "stroke-opacity",
+    "preserveaspectratio",
+    "version",
+    "focusable",
+    "offset",
+    "stop-color",
+    "gradientunits",
+    "gradienttransform",
+    "clip-path",
+    "mask",
+    "filter",
+    "font-size",
+    "font-weight",
+    "text-anchor",
+    "dominant-baseline",
+    "display",
+    "visibility",
 ];
 
 /// Attributes holding a URL: sanitised (query, fragment, identifiers removed).
-const URL_ATTRIBUTES: &[&str] = &["href", "src", "action", "formaction", "poster", "cite", "xlink:href"];
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "poster",
+    "cite",
+    "xlink:href",
+];
 
 /// `true` for inline event handlers (`onclick`, …), which are never recorded.
 pub fn is_event_handler(name: &str) -> bool {
@@ -50,7 +142,13 @@ pub(super) fn scrub(engine: &PrivacyEngine, tag: &str, name: &str, value: &str) 
         "style" => Some(super::sanitize_css(value)),
         n if URL_ATTRIBUTES.contains(&n) => Some(engine.url(value).as_str().to_owned()),
         // `<meta content>` and `<input type=…>` names stay structural only when safe.
-        "type" if tag == "input" || tag == "button" || tag == "script" || tag == "link" || tag == "style" => {
+        "type"
+            if tag == "input"
+                || tag == "button"
+                || tag == "script"
+                || tag == "link"
+                || tag == "style" =>
+        {
             Some(value.to_ascii_lowercase())
         }
         n if is_layout_safe(n) => Some(value.to_owned()),
@@ -70,7 +168,10 @@ mod tests {
     fn allowlist_and_masking() {
         assert_eq!(a("div", "class", "card big").as_deref(), Some("card big"));
         assert_eq!(a("input", "placeholder", "Jean").as_deref(), Some("****"));
-        assert_eq!(a("img", "alt", "Photo of Jean").as_deref(), Some("***** ** ****"));
+        assert_eq!(
+            a("img", "alt", "Photo of Jean").as_deref(),
+            Some("***** ** ****")
+        );
         assert_eq!(a("div", "aria-label", "Jean").as_deref(), Some("****"));
         assert_eq!(a("div", "data-email", "j@x.fr").as_deref(), Some("*@*.**"));
         assert_eq!(a("div", "title", "Secret").as_deref(), Some("******"));
@@ -87,8 +188,14 @@ mod tests {
 
     #[test]
     fn sanitises_urls_and_css() {
-        assert_eq!(a("a", "href", "https://x.test/p?email=a@b.c#top").as_deref(), Some("https://x.test/p"));
+        assert_eq!(
+            a("a", "href", "https://x.test/p?email=a@b.c#top").as_deref(),
+            Some("https://x.test/p")
+        );
         assert_eq!(a("a", "href", "javascript:alert(1)").as_deref(), Some(""));
-        assert_eq!(a("div", "style", "background:url(/me.png)").as_deref(), Some("background:url()"));
+        assert_eq!(
+            a("div", "style", "background:url(/me.png)").as_deref(),
+            Some("background:url()")
+        );
     }
 }

@@ -99,20 +99,33 @@ fn string_end(b: &[u8], start: usize) -> usize {
 }
 
 fn ends_with_url(out: &str) -> bool {
-    let tail: String = out.chars().rev().take(3).collect::<String>().to_ascii_lowercase();
+    let tail: String = out
+        .chars()
+        .rev()
+        .take(3)
+        .collect::<String>()
+        .to_ascii_lowercase();
     tail == "lru"
 }
 
 fn property_name(segment: &str) -> Option<String> {
-    segment.split_once(':').map(|(p, _)| p.trim().to_ascii_lowercase())
+    segment
+        .split_once(':')
+        .map(|(p, _)| p.trim().to_ascii_lowercase())
 }
 
 fn masks_strings(segment: &str) -> bool {
-    matches!(property_name(segment).as_deref(), Some("content") | Some("quotes"))
+    matches!(
+        property_name(segment).as_deref(),
+        Some("content") | Some("quotes")
+    )
 }
 
 fn is_import(segment: &str) -> bool {
-    segment.trim_start().to_ascii_lowercase().starts_with("@import")
+    segment
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("@import")
 }
 
 #[cfg(test)]
@@ -125,27 +138,51 @@ mod tests {
             sanitize_css("a{background:url(https://t.test/p.png?u=jean) no-repeat}"),
             "a{background:url() no-repeat}"
         );
-        assert_eq!(sanitize_css("b{background-image:URL( \"x).png\" )}"), "b{background-image:URL()}");
-        assert_eq!(sanitize_css("@import 'https://t.test/a.css';"), "@import '';");
+        assert_eq!(
+            sanitize_css("b{background-image:URL( \"x).png\" )}"),
+            "b{background-image:URL()}"
+        );
+        assert_eq!(
+            sanitize_css("@import 'https://t.test/a.css';"),
+            "@import '';"
+        );
     }
 
     #[test]
     fn masks_content_strings_and_attribute_selectors() {
-        assert_eq!(sanitize_css("p::after{content:\"Bonjour Jean\"}"), "p::after{content:\"******* ****\"}");
-        assert_eq!(sanitize_css("[data-user='jean'] {color:red}"), "[data-user='****'] {color:red}");
-        assert_eq!(sanitize_css("body{font-family:\"Open Sans\"}"), "body{font-family:\"Open Sans\"}");
+        assert_eq!(
+            sanitize_css("p::after{content:\"Bonjour Jean\"}"),
+            "p::after{content:\"******* ****\"}"
+        );
+        assert_eq!(
+            sanitize_css("[data-user='jean'] {color:red}"),
+            "[data-user='****'] {color:red}"
+        );
+        assert_eq!(
+            sanitize_css("body{font-family:\"Open Sans\"}"),
+            "body{font-family:\"Open Sans\"}"
+        );
     }
 
     #[test]
     fn drops_comments_and_fails_closed_on_unterminated_input() {
         assert_eq!(sanitize_css("a{/* jean */color:red}"), "a{color:red}");
-        assert_eq!(sanitize_css("a{font-family:\"secret"), "a{font-family:\"******\"");
-        assert_eq!(sanitize_css("a{background:url(secret"), "a{background:url()");
+        assert_eq!(
+            sanitize_css("a{font-family:\"secret"),
+            "a{font-family:\"******\""
+        );
+        assert_eq!(
+            sanitize_css("a{background:url(secret"),
+            "a{background:url()"
+        );
     }
 
     #[test]
     fn keeps_non_ascii() {
-        assert_eq!(sanitize_css("a::before{content:'é'}"), "a::before{content:'*'}");
+        assert_eq!(
+            sanitize_css("a::before{content:'é'}"),
+            "a::before{content:'*'}"
+        );
         assert_eq!(sanitize_css(".é{color:red}"), ".é{color:red}");
     }
 }

@@ -40,7 +40,7 @@ pub fn mask_input_value(raw: &str) -> &'static str {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn input_mask_hides_length() {
-        assert_eq!(mask_input_value("a"), mask_input_value("a very long secret value"));
+        assert_eq!(
+            mask_input_value("a"),
+            mask_input_value("a very long secret value")
+        );
         assert_eq!(mask_input_value(""), "");
     }
 

@@ -60,7 +60,8 @@ impl PrivacyConfig {
         for (i, p) in self.allow_query_params.iter().enumerate() {
             let ok = !p.is_empty()
                 && p.len() <= 64
-                && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.[]".contains(&b));
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.[]".contains(&b));
             if !ok {
                 return Err(CoreError::new(
                     ErrorCode::InvalidOption,
@@ -223,5 +224,13 @@ fn px(v: f64) -> f64 {
         (v * 100.0).round() / 100.0
     } else {
         0.0
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+impl Scrubbed {
+    /// Test-only constructor, for building arbitrary events in property tests.
+    pub(crate) fn for_test(s: &str) -> Self {
+        Scrubbed(s.to_owned())
     }
 }

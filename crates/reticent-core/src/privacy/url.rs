@@ -38,7 +38,11 @@ pub fn sanitize_url(raw: &str, allow_params: &[String]) -> String {
         };
         // Drop `user:password@`.
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) {
+        if host.is_empty()
+            || !host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        {
             return String::new();
         }
         out.push_str(s);
@@ -75,7 +79,8 @@ fn split_scheme(raw: &str) -> Option<(&str, &str)> {
     let s = &raw[..i];
     let valid = !s.is_empty()
         && s.as_bytes()[0].is_ascii_alphabetic()
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
     valid.then(|| (s, &raw[i + 1..]))
 }
 
@@ -115,19 +120,40 @@ mod tests {
 
     #[test]
     fn strips_query_fragment_and_userinfo() {
-        assert_eq!(s("https://u:p@Shop.example:8443/a/b?q=secret&page=2#frag"), "https://shop.example:8443/a/b?page=2");
+        assert_eq!(
+            s("https://u:p@Shop.example:8443/a/b?q=secret&page=2#frag"),
+            "https://shop.example:8443/a/b?page=2"
+        );
         assert_eq!(s("http://x.test"), "http://x.test");
         assert_eq!(s("https://x.test/?token=abc"), "https://x.test/");
     }
 
     #[test]
     fn replaces_identifying_segments() {
-        assert_eq!(s("https://x.test/users/12345/orders"), "https://x.test/users/:id/orders");
-        assert_eq!(s("https://x.test/u/jean.dupont@mail.fr"), "https://x.test/u/:email");
-        assert_eq!(s("https://x.test/u/jean%40mail.fr"), "https://x.test/u/:email");
-        assert_eq!(s("https://x.test/o/550e8400-e29b-41d4-a716-446655440000"), "https://x.test/o/:id");
-        assert_eq!(s("https://x.test/reset/aZ3kP9qLm2Xv7Rt1"), "https://x.test/reset/:token");
-        assert_eq!(s("https://x.test/products/blue-shirt"), "https://x.test/products/blue-shirt");
+        assert_eq!(
+            s("https://x.test/users/12345/orders"),
+            "https://x.test/users/:id/orders"
+        );
+        assert_eq!(
+            s("https://x.test/u/jean.dupont@mail.fr"),
+            "https://x.test/u/:email"
+        );
+        assert_eq!(
+            s("https://x.test/u/jean%40mail.fr"),
+            "https://x.test/u/:email"
+        );
+        assert_eq!(
+            s("https://x.test/o/550e8400-e29b-41d4-a716-446655440000"),
+            "https://x.test/o/:id"
+        );
+        assert_eq!(
+            s("https://x.test/reset/aZ3kP9qLm2Xv7Rt1"),
+            "https://x.test/reset/:token"
+        );
+        assert_eq!(
+            s("https://x.test/products/blue-shirt"),
+            "https://x.test/products/blue-shirt"
+        );
     }
 
     #[test]

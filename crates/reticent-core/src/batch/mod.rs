@@ -95,6 +95,12 @@ pub struct DecodeLimits {
     pub max_depth: usize,
 }
 
+/// Stack (MiB) a thread should have to decode a batch at the default depth
+/// limit: serde recurses once per nesting level. Measured under 1 MiB in an
+/// unoptimised build frames may grow with the compiler; 4× margin. The collector
+/// decodes on threads of at least this size, and the tests run there.
+pub const DECODE_STACK_MIB: usize = 4;
+
 /// Deepest element nesting the recorder serialises; deeper subtrees are
 /// replaced by a placeholder (see the capture code).
 pub const MAX_DOM_DEPTH: usize = 200;
@@ -113,7 +119,11 @@ impl Batch {
     /// A batch of `events` (time-ordered) with `header`.
     pub fn new(header: BatchHeader, events: Vec<Event>) -> Self {
         let start_time = events.first().map_or(0, |e| e.timestamp);
-        let end_time = events.iter().map(|e| e.timestamp).max().unwrap_or(start_time);
+        let end_time = events
+            .iter()
+            .map(|e| e.timestamp)
+            .max()
+            .unwrap_or(start_time);
         Batch {
             version: FORMAT_VERSION,
             session_id: header.session_id,
@@ -132,8 +142,12 @@ impl Batch {
     pub fn to_msgpack(&self) -> Result<Vec<u8>, CoreError> {
         let mut buf = Vec::with_capacity(4096);
         let mut ser = rmp_serde::Serializer::new(&mut buf).with_struct_map();
-        self.serialize(&mut ser)
-            .map_err(|e| CoreError::new(ErrorCode::Encode, format!("MessagePack encoding failed: {e}")))?;
+        self.serialize(&mut ser).map_err(|e| {
+            CoreError::new(
+                ErrorCode::Encode,
+                format!("MessagePack encoding failed: {e}"),
+            )
+        })?;
         Ok(buf)
     }
 
@@ -145,7 +159,10 @@ impl Batch {
     /// [`Batch::encode`] with an explicit gzip level (0–9).
     pub fn encode_with_level(&self, level: u32) -> Result<Vec<u8>, CoreError> {
         let raw = self.to_msgpack()?;
-        let mut gz = GzEncoder::new(Vec::with_capacity(raw.len() / 4 + 64), Compression::new(level.min(9)));
+        let mut gz = GzEncoder::new(
+            Vec::with_capacity(raw.len() / 4 + 64),
+            Compression::new(level.min(9)),
+        );
         let io = |e: std::io::Error| CoreError::new(ErrorCode::Encode, format!("gzip failed: {e}"));
         gz.write_all(&raw).map_err(io)?;
         gz.finish().map_err(io)
@@ -169,8 +186,12 @@ impl Batch {
         let mut rest = raw;
         let mut de = rmp_serde::Deserializer::new(&mut rest);
         de.set_max_depth(limits.max_depth);
-        let batch = Batch::deserialize(&mut de)
-            .map_err(|e| CoreError::new(ErrorCode::BadPayload, format!("batch does not match the schema: {e}")))?;
+        let batch = Batch::deserialize(&mut de).map_err(|e| {
+            CoreError::new(
+                ErrorCode::BadPayload,
+                format!("batch does not match the schema: {e}"),
+            )
+        })?;
         if !rest.is_empty() {
             return Err(CoreError::new(
                 ErrorCode::BadPayload,
@@ -184,16 +205,28 @@ impl Batch {
     /// Checks what the types cannot: id shapes and the time span.
     fn check(&self) -> Result<(), CoreError> {
         let bad = |m: String| Err(CoreError::new(ErrorCode::BadPayload, m));
-        for (name, id) in [("sessionId", &self.session_id), ("pageViewId", &self.page_view_id)] {
+        for (name, id) in [
+            ("sessionId", &self.session_id),
+            ("pageViewId", &self.page_view_id),
+        ] {
             if !is_valid_id(id) {
-                return bad(format!("{name} must be 1 to 64 characters of [A-Za-z0-9_-]"));
+                return bad(format!(
+                    "{name} must be 1 to 64 characters of [A-Za-z0-9_-]"
+                ));
             }
         }
         if self.start_time > self.end_time {
             return bad("startTime is after endTime".into());
         }
-        if let Some(e) = self.events.iter().find(|e| e.timestamp < self.start_time || e.timestamp > self.end_time) {
-            return bad(format!("event timestamp {} outside the batch time span", e.timestamp));
+        if let Some(e) = self
+            .events
+            .iter()
+            .find(|e| e.timestamp < self.start_time || e.timestamp > self.end_time)
+        {
+            return bad(format!(
+                "event timestamp {} outside the batch time span",
+                e.timestamp
+            ));
         }
         Ok(())
     }
@@ -201,7 +234,10 @@ impl Batch {
 
 /// Session and page-view ids: short, random, URL-safe.
 pub fn is_valid_id(id: &str) -> bool {
-    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Decompresses one gzip member within `limits`.
@@ -209,23 +245,35 @@ pub fn gunzip(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<u8>, CoreError>
     if bytes.len() > limits.max_compressed {
         return Err(CoreError::new(
             ErrorCode::TooLarge,
-            format!("compressed batch is {} bytes, the limit is {}", bytes.len(), limits.max_compressed),
+            format!(
+                "compressed batch is {} bytes, the limit is {}",
+                bytes.len(),
+                limits.max_compressed
+            ),
         ));
     }
     if bytes.len() < 18 || bytes[0] != 0x1f || bytes[1] != 0x8b {
-        return Err(CoreError::new(ErrorCode::BadCompression, "input is not gzip (RFC 1952)"));
+        return Err(CoreError::new(
+            ErrorCode::BadCompression,
+            "input is not gzip (RFC 1952)",
+        ));
     }
     let mut dec = GzDecoder::new(bytes);
     let mut out = Vec::with_capacity((bytes.len() * 4).min(limits.max_decompressed));
     let cap = limits.max_decompressed as u64 + 1;
-    (&mut dec)
-        .take(cap)
-        .read_to_end(&mut out)
-        .map_err(|e| CoreError::new(ErrorCode::BadCompression, format!("corrupt or truncated gzip: {e}")))?;
+    (&mut dec).take(cap).read_to_end(&mut out).map_err(|e| {
+        CoreError::new(
+            ErrorCode::BadCompression,
+            format!("corrupt or truncated gzip: {e}"),
+        )
+    })?;
     if out.len() > limits.max_decompressed {
         return Err(CoreError::new(
             ErrorCode::TooLarge,
-            format!("batch expands beyond {} bytes (decompression bomb refused)", limits.max_decompressed),
+            format!(
+                "batch expands beyond {} bytes (decompression bomb refused)",
+                limits.max_decompressed
+            ),
         ));
     }
     if !dec.into_inner().is_empty() {
@@ -240,7 +288,12 @@ pub fn gunzip(bytes: &[u8], limits: &DecodeLimits) -> Result<Vec<u8>, CoreError>
 /// Reads the `version` entry that leads every batch map, so a batch of another
 /// version gets a clear error instead of a schema mismatch.
 fn peek_version(raw: &[u8]) -> Result<u16, CoreError> {
-    let bad = || CoreError::new(ErrorCode::BadPayload, "batch must be a MessagePack map starting with `version`");
+    let bad = || {
+        CoreError::new(
+            ErrorCode::BadPayload,
+            "batch must be a MessagePack map starting with `version`",
+        )
+    };
     let mut rd = raw;
     rmp::decode::read_map_len(&mut rd).map_err(|_| bad())?;
     let mut key = [0u8; 16];
@@ -250,3 +303,6 @@ fn peek_version(raw: &[u8]) -> Result<u16, CoreError> {
     }
     rmp::decode::read_int(&mut rd).map_err(|_| bad())
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
