@@ -1,0 +1,66 @@
+/**
+ * `init()`, shared by every entry point: validate the options, load the
+ * WebAssembly module once, construct a recorder.
+ *
+ * @packageDocumentation
+ */
+
+import { ReticentError, toReticentError } from './errors.js';
+import { validateOptions, type ReticentOptions } from './options.js';
+import { createRecorder, type Recorder } from './recorder.js';
+import type { WasmBindings } from './wasm/contract.js';
+
+/** How an entry point loads the module, and which extra options it owns. */
+export interface WasmLoader<Extra> {
+  /** Option keys this entry point adds to {@link ReticentOptions} (e.g. `wasmUrl`). */
+  readonly keys: readonly string[];
+  /**
+   * Validates the entry point's own options, synchronously; throws a
+   * {@link ReticentError} naming the option.
+   */
+  readonly pick: (raw: Readonly<Record<string, unknown>>) => Extra;
+  /** Instantiates the module (asynchronously; never compiles synchronously on the main thread). */
+  readonly load: (extra: Extra) => Promise<WasmBindings>;
+}
+
+/** The `init()` function of an entry point. */
+export type InitFunction<Options extends ReticentOptions> = (options: Options) => Promise<Recorder>;
+
+/**
+ * Builds an entry point's `init()`.
+ *
+ * The module is loaded by the first successful call and reused by later ones
+ * (a failed load is retried by the next call). The WebAssembly instance is
+ * shared; each `init()` creates its own recorder inside it.
+ */
+export function createInit<Options extends ReticentOptions, Extra>(loader: WasmLoader<Extra>): InitFunction<Options> {
+  let loading: Promise<WasmBindings> | undefined;
+
+  function loadOnce(extra: Extra): Promise<WasmBindings> {
+    if (loading === undefined) {
+      const attempt = loader.load(extra).catch((thrown: unknown) => {
+        loading = undefined;
+        throw new ReticentError(
+          'LOAD_FAILED',
+          `could not load the WebAssembly module: ${toReticentError(thrown).message}`,
+          thrown,
+        );
+      });
+      loading = attempt;
+    }
+    return loading;
+  }
+
+  return async (raw: Options): Promise<Recorder> => {
+    const options = validateOptions(raw, loader.keys);
+    const extra = loader.pick(raw as unknown as Readonly<Record<string, unknown>>);
+    const bindings = await loadOnce(extra);
+    let wasm;
+    try {
+      wasm = new bindings.Recorder({ privacy: { allowQueryParams: options.privacy.allowQueryParams.slice() } });
+    } catch (thrown) {
+      throw toReticentError(thrown);
+    }
+    return createRecorder({ wasm, options });
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * Reticent, default entry: the WebAssembly module is inlined (base64), so it
+ * works in any bundler with no asset configuration. Use `reticent/slim` to
+ * load the `.wasm` file from a URL instead (smaller JS, cacheable module,
+ * strict CSP).
+ *
+ * @example
+ * ```ts
+ * import { init } from 'reticent';
+ *
+ * const recorder = await init({ endpoint: '/reticent/ingest', consent: 'manual' });
+ * banner.onAccept(() => recorder.grantConsent());
+ * banner.onRefuse(() => recorder.withdrawConsent());
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+import initGlue, { Recorder as WasmRecorder } from 'reticent-wasm-glue';
+import { wasmBase64 } from 'reticent-wasm-inline';
+import { createInit, type InitFunction } from './core.js';
+import type { ReticentOptions } from './options.js';
+import { decodeBase64 } from './wasm/base64.js';
+
+/**
+ * Validates `options`, instantiates the WebAssembly module (once, shared by
+ * every recorder) and returns a recorder that waits for consent.
+ *
+ * Reads nothing from the page and sends nothing until
+ * `recorder.grantConsent()`.
+ *
+ * @returns a promise of the {@link Recorder}; it rejects with a
+ * {@link ReticentError} (`INVALID_OPTION`, `UNKNOWN_OPTION`, `LOAD_FAILED`, ...).
+ */
+export const init: InitFunction<ReticentOptions> = /* @__PURE__ */ createInit<ReticentOptions, void>({
+  keys: [],
+  pick: () => undefined,
+  load: async () => {
+    // Asynchronous instantiation from bytes: no synchronous compile on the main thread.
+    await initGlue({ module_or_path: decodeBase64(wasmBase64) });
+    return { Recorder: WasmRecorder };
+  },
+});
+
+export { ReticentError } from './errors.js';
+export type { ReticentErrorCode } from './errors.js';
+export type { ReticentOptions, PrivacyOptions } from './options.js';
+export type { Recorder } from './recorder.js';
+export type { InitFunction } from './core.js';
+export { version } from './version.js';

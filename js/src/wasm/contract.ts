@@ -1,0 +1,36 @@
+/**
+ * The shape of the WebAssembly module's exports that this package relies
+ * on, written structurally so that the rest of the code (and the unit tests)
+ * never import the generated glue. The build type-checks the generated glue
+ * against these interfaces (see tsconfig.build.json), so drift fails the build.
+ *
+ * @packageDocumentation
+ */
+
+/** Options of the core's `Recorder` constructor (a subset of the public options). */
+export interface WasmRecorderOptions {
+  /** Privacy settings; the core validates and applies them. */
+  privacy: { allowQueryParams: string[] };
+}
+
+/** One recorder inside the WebAssembly module (`crates/reticent-wasm`). */
+export interface WasmRecorder {
+  /** Starts recording: takes the Meta and FullSnapshot events into the buffer. */
+  grantConsent(sessionId: string, pageViewId: string): void;
+  /** Stops recording and drops the buffer. */
+  withdrawConsent(): void;
+  /** One gzip'd MessagePack batch of the pending events, or `undefined` when there are none. */
+  takeBatch(): Uint8Array | undefined;
+  /** How many events wait in the buffer. */
+  pendingEvents(): number;
+  /** `'unknown'`, `'granted'` or `'denied'`. */
+  readonly consentState: string;
+  /** Releases the recorder's memory inside the module. */
+  free(): void;
+}
+
+/** The module's exports once it is instantiated. */
+export interface WasmBindings {
+  /** Constructor of {@link WasmRecorder}; throws a coded error on bad options. Reads no DOM. */
+  Recorder: new (options: WasmRecorderOptions) => WasmRecorder;
+}

@@ -1,0 +1,24 @@
+// Stand-in for the glue that `wasm-bindgen --target web` generates into
+// pkg/reticent.d.ts, so that `npm run typecheck` works before the first
+// build. tsconfig.json maps the module name `reticent-wasm-glue` here;
+// tsconfig.build.json (used by build.mjs) maps it to the real generated file,
+// so a mismatch between this contract and the Rust crate fails the build.
+
+/** What the async init accepts. */
+export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+
+/** Instantiates the module; resolves once it is ready. */
+export default function init(
+  module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>,
+): Promise<unknown>;
+
+/** The core's recorder. */
+export class Recorder {
+  constructor(options: unknown);
+  grantConsent(session_id: string, page_view_id: string): void;
+  withdrawConsent(): void;
+  takeBatch(): Uint8Array | undefined;
+  pendingEvents(): number;
+  readonly consentState: string;
+  free(): void;
+}

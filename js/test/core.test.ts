@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createInit } from '../src/core.js';
+import { ReticentError } from '../src/errors.js';
+import type { ReticentOptions } from '../src/options.js';
+import type { WasmBindings, WasmRecorderOptions } from '../src/wasm/contract.js';
+import { FakeWasm } from './fakes.js';
+
+function fakeBindings(ctor?: (o: WasmRecorderOptions) => void) {
+  const constructed: WasmRecorderOptions[] = [];
+  const bindings: WasmBindings = {
+    Recorder: class extends FakeWasm {
+      constructor(options: WasmRecorderOptions) {
+        super();
+        ctor?.(options);
+        constructed.push(options);
+      }
+    },
+  };
+  return { bindings, constructed };
+}
+
+const ok: ReticentOptions = { endpoint: '/ingest', consent: 'manual' };
+
+describe('createInit', () => {
+  it('returns a promise that rejects with a ReticentError on bad options, before loading', async () => {
+    let loads = 0;
+    const init = createInit<ReticentOptions, void>({
+      keys: [],
+      pick: () => undefined,
+      load: () => {
+        loads++;
+        return Promise.resolve(fakeBindings().bindings);
+      },
+    });
+    const p = init({ ...ok, flushInterval: 1 });
+    assert.ok(p instanceof Promise);
+    await assert.rejects(p, (e: unknown) => e instanceof ReticentError && e.code === 'INVALID_OPTION');
+    await assert.rejects(init({ ...ok, bogus: 1 } as ReticentOptions), (e: unknown) => e instanceof ReticentError && e.code === 'UNKNOWN_OPTION');
+    await assert.rejects(init(undefined as unknown as ReticentOptions), (e: unknown) => e instanceof ReticentError && e.code === 'INVALID_OPTION');
+    assert.equal(loads, 0);
+  });
+
+  it('loads once and passes the privacy options to the module', async () => {
+    let loads = 0;
+    const { bindings, constructed } = fakeBindings();
+    const init = createInit<ReticentOptions, void>({
+      keys: [],
+      pick: () => undefined,
+      load: () => {
+        loads++;
+        return Promise.resolve(bindings);
+      },
+    });
+    const [a, b] = await Promise.all([init(ok), init({ ...ok, privacy: { allowQueryParams: ['q'] } })]);
+    assert.equal(loads, 1);
+    assert.notEqual(a, b);
+    assert.deepEqual(constructed, [{ privacy: { allowQueryParams: [] } }, { privacy: { allowQueryParams: ['q'] } }]);
+    for (const m of ['grantConsent', 'withdrawConsent', 'flush', 'stop'] as const) assert.equal(typeof a[m], 'function');
+  });
+
+  it('rejects with LOAD_FAILED when loading fails, and retries next time', async () => {
+    let loads = 0;
+    const init = createInit<ReticentOptions, void>({
+      keys: [],
+      pick: () => undefined,
+      load: () => {
+        loads++;
+        return loads === 1 ? Promise.reject(new TypeError('Failed to fetch')) : Promise.resolve(fakeBindings().bindings);
+      },
+    });
+    await assert.rejects(init(ok), (e: unknown) => e instanceof ReticentError && e.code === 'LOAD_FAILED' && /Failed to fetch/.test(e.message));
+    await assert.doesNotReject(init(ok));
+    assert.equal(loads, 2);
+  });
+
+  it('converts an error thrown by the module constructor', async () => {
+    const { bindings } = fakeBindings(() => {
+      throw Object.assign(new Error('privacy.allowQueryParams[0]: expected a parameter name'), { name: 'ReticentError', code: 'INVALID_OPTION' });
+    });
+    const init = createInit<ReticentOptions, void>({ keys: [], pick: () => undefined, load: () => Promise.resolve(bindings) });
+    await assert.rejects(init({ ...ok, privacy: { allowQueryParams: ['a b'] } }), (e: unknown) => {
+      return e instanceof ReticentError && e.code === 'INVALID_OPTION' && e.message.startsWith('privacy.allowQueryParams[0]');
+    });
+  });
+
+  it("validates an entry point's own options with its pick()", async () => {
+    type Slim = ReticentOptions & { wasmUrl: string };
+    const seen: string[] = [];
+    const init = createInit<Slim, string>({
+      keys: ['wasmUrl'],
+      pick: (raw) => {
+        if (typeof raw.wasmUrl !== 'string') throw new ReticentError('INVALID_OPTION', 'wasmUrl: expected a string');
+        return raw.wasmUrl;
+      },
+      load: (url) => {
+        seen.push(url);
+        return Promise.resolve(fakeBindings().bindings);
+      },
+    });
+    await assert.rejects(init({ ...ok } as Slim), (e: unknown) => e instanceof ReticentError && e.message.startsWith('wasmUrl:'));
+    await init({ ...ok, wasmUrl: '/r.wasm' });
+    assert.deepEqual(seen, ['/r.wasm']);
+  });
+});

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ReticentError } from '../src/errors.js';
+import { DEFAULT_FLUSH_INTERVAL, validateOptions } from '../src/options.js';
+
+const minimal = { endpoint: 'https://collector.example/ingest', consent: 'manual' } as const;
+
+describe('validateOptions: valid input', () => {
+  it('accepts the minimal options and fills every default', () => {
+    const o = validateOptions({ ...minimal });
+    assert.equal(o.endpoint, minimal.endpoint);
+    assert.equal(o.consent, 'manual');
+    assert.equal(o.flushInterval, DEFAULT_FLUSH_INTERVAL);
+    assert.deepEqual(o.privacy, { allowQueryParams: [] });
+    assert.deepEqual(o.headers, {});
+    assert.equal(o.onError, undefined);
+  });
+
+  const valid: Array<[string, Record<string, unknown>]> = [
+    ['relative endpoint', { endpoint: '/reticent/ingest' }],
+    ['dot-relative endpoint', { endpoint: '../ingest' }],
+    ['http endpoint', { endpoint: 'http://localhost:8080/ingest' }],
+    ['flushInterval lower bound', { flushInterval: 250 }],
+    ['flushInterval upper bound', { flushInterval: 600000 }],
+    ['privacy with params', { privacy: { allowQueryParams: ['utm_source', 'page'] } }],
+    ['empty privacy', { privacy: {} }],
+    ['headers', { headers: { 'X-Api-Key': 'k', authorization: 'Bearer t' } }],
+    ['onError', { onError: () => undefined }],
+    ['explicit undefined optional', { flushInterval: undefined, privacy: undefined }],
+  ];
+  for (const [name, extra] of valid) {
+    it(`accepts ${name}`, () => {
+      assert.doesNotThrow(() => validateOptions({ ...minimal, ...extra }));
+    });
+  }
+
+  it('copies and freezes what it keeps', () => {
+    const params = ['a'];
+    const headers = { 'X-A': '1' };
+    const o = validateOptions({ ...minimal, privacy: { allowQueryParams: params }, headers });
+    params.push('b');
+    headers['X-A'] = '2';
+    assert.deepEqual(o.privacy.allowQueryParams, ['a']);
+    assert.equal(o.headers['X-A'], '1');
+    assert.ok(Object.isFrozen(o.headers));
+  });
+
+  it('lets an entry point own extra keys', () => {
+    assert.doesNotThrow(() => validateOptions({ ...minimal, wasmUrl: '/r.wasm' }, ['wasmUrl']));
+    assertCode(() => validateOptions({ ...minimal, wasmUrl: '/r.wasm' }), 'UNKNOWN_OPTION', 'wasmUrl');
+  });
+});
+
+describe('validateOptions: invalid input', () => {
+  // [case, options (merged into minimal unless `replace`), expected code, option named in the message]
+  const cases: Array<{ name: string; raw: unknown; code: string; option: string; replace?: boolean }> = [
+    { name: 'not an object', raw: 'https://x', code: 'INVALID_OPTION', option: 'options', replace: true },
+    { name: 'null', raw: null, code: 'INVALID_OPTION', option: 'options', replace: true },
+    { name: 'an array', raw: [], code: 'INVALID_OPTION', option: 'options', replace: true },
+    { name: 'missing endpoint', raw: { consent: 'manual' }, code: 'INVALID_OPTION', option: 'endpoint', replace: true },
+    { name: 'endpoint a number', raw: { endpoint: 42 }, code: 'INVALID_OPTION', option: 'endpoint' },
+    { name: 'empty endpoint', raw: { endpoint: '' }, code: 'INVALID_OPTION', option: 'endpoint' },
+    { name: 'blank endpoint', raw: { endpoint: '   ' }, code: 'INVALID_OPTION', option: 'endpoint' },
+    { name: 'javascript: endpoint', raw: { endpoint: 'javascript:alert(1)' }, code: 'INVALID_OPTION', option: 'endpoint' },
+    { name: 'data: endpoint', raw: { endpoint: 'data:text/plain,x' }, code: 'INVALID_OPTION', option: 'endpoint' },
+    { name: 'ftp endpoint', raw: { endpoint: 'ftp://x.example/' }, code: 'INVALID_OPTION', option: 'endpoint' },
+    { name: 'unparseable endpoint', raw: { endpoint: 'http://[::1' }, code: 'INVALID_OPTION', option: 'endpoint' },
+    { name: 'endpoint with credentials', raw: { endpoint: 'https://u:p@x.example/' }, code: 'INVALID_OPTION', option: 'endpoint' },
+    { name: 'missing consent', raw: { endpoint: '/i' }, code: 'INVALID_OPTION', option: 'consent', replace: true },
+    { name: "consent 'auto'", raw: { consent: 'auto' }, code: 'INVALID_OPTION', option: 'consent' },
+    { name: 'consent true', raw: { consent: true }, code: 'INVALID_OPTION', option: 'consent' },
+    { name: 'flushInterval negative', raw: { flushInterval: -1 }, code: 'INVALID_OPTION', option: 'flushInterval' },
+    { name: 'flushInterval too small', raw: { flushInterval: 249 }, code: 'INVALID_OPTION', option: 'flushInterval' },
+    { name: 'flushInterval too large', raw: { flushInterval: 600001 }, code: 'INVALID_OPTION', option: 'flushInterval' },
+    { name: 'flushInterval NaN', raw: { flushInterval: NaN }, code: 'INVALID_OPTION', option: 'flushInterval' },
+    { name: 'flushInterval Infinity', raw: { flushInterval: Infinity }, code: 'INVALID_OPTION', option: 'flushInterval' },
+    { name: 'flushInterval string', raw: { flushInterval: '5000' }, code: 'INVALID_OPTION', option: 'flushInterval' },
+    { name: 'privacy not an object', raw: { privacy: true }, code: 'INVALID_OPTION', option: 'privacy' },
+    { name: 'privacy unknown key', raw: { privacy: { maskAll: false } }, code: 'UNKNOWN_OPTION', option: 'privacy.maskAll' },
+    { name: 'allowQueryParams a string', raw: { privacy: { allowQueryParams: 'utm' } }, code: 'INVALID_OPTION', option: 'privacy.allowQueryParams' },
+    { name: 'allowQueryParams with a number', raw: { privacy: { allowQueryParams: ['a', 1] } }, code: 'INVALID_OPTION', option: 'privacy.allowQueryParams[1]' },
+    { name: 'headers an array', raw: { headers: [] }, code: 'INVALID_OPTION', option: 'headers' },
+    { name: 'header value a number', raw: { headers: { 'X-A': 1 } }, code: 'INVALID_OPTION', option: 'headers.X-A' },
+    { name: 'header value with CRLF', raw: { headers: { 'X-A': 'a\r\nB: c' } }, code: 'INVALID_OPTION', option: 'headers.X-A' },
+    { name: 'header name with a space', raw: { headers: { 'X A': 'a' } }, code: 'INVALID_OPTION', option: 'headers' },
+    { name: 'Content-Type header', raw: { headers: { 'content-type': 'text/plain' } }, code: 'INVALID_OPTION', option: 'headers.content-type' },
+    { name: 'Content-Encoding header', raw: { headers: { 'Content-Encoding': 'gzip' } }, code: 'INVALID_OPTION', option: 'headers.Content-Encoding' },
+    { name: 'onError a string', raw: { onError: 'alert' }, code: 'INVALID_OPTION', option: 'onError' },
+    { name: 'unknown key', raw: { endpiont: '/x' }, code: 'UNKNOWN_OPTION', option: 'endpiont' },
+    { name: 'wasmUrl in the default entry', raw: { wasmUrl: '/r.wasm' }, code: 'UNKNOWN_OPTION', option: 'wasmUrl' },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name} → ${c.code} naming ${c.option}`, () => {
+      const raw = c.replace ? c.raw : { ...minimal, ...(c.raw as object) };
+      assertCode(() => validateOptions(raw), c.code, c.option);
+    });
+  }
+
+  it('states the accepted range and the value given', () => {
+    assertCode(() => validateOptions({ ...minimal, flushInterval: -1 }), 'INVALID_OPTION', 'flushInterval');
+    try {
+      validateOptions({ ...minimal, flushInterval: -1 });
+    } catch (err) {
+      assert.equal(
+        (err as Error).message,
+        'flushInterval: expected a number of milliseconds between 250 and 600000, got -1',
+      );
+    }
+  });
+
+  it('never echoes a header value (it may be a secret)', () => {
+    try {
+      validateOptions({ ...minimal, headers: { 'X-Key': 'sk_live_secret\n' } });
+      assert.fail('should have thrown');
+    } catch (err) {
+      assert.ok(err instanceof ReticentError);
+      assert.doesNotMatch(err.message, /sk_live_secret/);
+    }
+  });
+});
+
+function assertCode(fn: () => unknown, code: string, option: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof ReticentError, `expected a ReticentError, got ${String(err)}`);
+    assert.equal(err.name, 'ReticentError');
+    assert.equal(err.code, code);
+    assert.ok(
+      err.message.startsWith(`${option}:`),
+      `message should start with "${option}:", got ${JSON.stringify(err.message)}`,
+    );
+    return true;
+  });
+}
