@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+import { resolveConsent, type ConsentConfig, type ConsentOption } from './consent/index.js';
 import { ReticentError } from './errors.js';
 
 /** Privacy settings handed to the WebAssembly core, which applies them to every recorded value. */
@@ -34,11 +35,26 @@ export interface ReticentOptions {
    */
   endpoint: string;
   /**
-   * How consent is obtained. Required. `'manual'` (the only value for now):
-   * nothing is observed, stored or sent until the page calls
-   * `recorder.grantConsent()`, typically from its consent banner.
+   * Where consent comes from. Required. Nothing is observed, stored or sent
+   * until this source says `granted`; no decision counts as a refusal.
+   *
+   * - `'manual'`: the page calls `recorder.grantConsent()` from its own banner.
+   * - a CMP: `'tcf'`, `'google-consent-mode'`, `'axeptio'`, `'tarteaucitron'`,
+   *   `'cookiebot'`, `'onetrust'`, or an object `{ cmp, …settings }`
+   *   (required for `'didomi'` and `'usercentrics'`). See docs/consent.md.
    */
-  consent: 'manual';
+  consent: ConsentOption;
+  /**
+   * Honour Global Privacy Control (`navigator.globalPrivacyControl`): a
+   * visitor whose browser sends it is never recorded, whatever the CMP says.
+   * Default `true`.
+   */
+  respectGlobalPrivacyControl?: boolean;
+  /**
+   * Honour Do Not Track (`navigator.doNotTrack === '1'`) the same way.
+   * Default `false` (browsers have deprecated it).
+   */
+  respectDoNotTrack?: boolean;
   /** Privacy settings; see {@link PrivacyOptions}. */
   privacy?: PrivacyOptions;
   /**
@@ -69,8 +85,12 @@ export interface ReticentOptions {
 export interface ResolvedOptions {
   /** See {@link ReticentOptions.endpoint}; as given. */
   readonly endpoint: string;
-  /** See {@link ReticentOptions.consent}. */
-  readonly consent: 'manual';
+  /** See {@link ReticentOptions.consent}; validated, in object form. */
+  readonly consent: ConsentConfig;
+  /** See {@link ReticentOptions.respectGlobalPrivacyControl}. */
+  readonly respectGlobalPrivacyControl: boolean;
+  /** See {@link ReticentOptions.respectDoNotTrack}. */
+  readonly respectDoNotTrack: boolean;
   /** Privacy settings, in the shape the WebAssembly core expects. */
   readonly privacy: { readonly allowQueryParams: readonly string[] };
   /** See {@link ReticentOptions.flushInterval}. */
@@ -88,7 +108,16 @@ export const MIN_FLUSH_INTERVAL = 250;
 /** Largest accepted {@link ReticentOptions.flushInterval}, in milliseconds. */
 export const MAX_FLUSH_INTERVAL = 600_000;
 
-const OPTION_KEYS: readonly string[] = ['endpoint', 'consent', 'privacy', 'flushInterval', 'headers', 'onError'];
+const OPTION_KEYS: readonly string[] = [
+  'endpoint',
+  'consent',
+  'respectGlobalPrivacyControl',
+  'respectDoNotTrack',
+  'privacy',
+  'flushInterval',
+  'headers',
+  'onError',
+];
 const PRIVACY_KEYS: readonly string[] = ['allowQueryParams'];
 const RESERVED_HEADERS: readonly string[] = ['content-type', 'content-encoding'];
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -112,7 +141,9 @@ export function validateOptions(raw: unknown, extraKeys: readonly string[] = [])
 
   return {
     endpoint: validateEndpoint(raw.endpoint),
-    consent: validateConsent(raw.consent),
+    consent: resolveConsent(raw.consent),
+    respectGlobalPrivacyControl: validateBoolean('respectGlobalPrivacyControl', raw.respectGlobalPrivacyControl, true),
+    respectDoNotTrack: validateBoolean('respectDoNotTrack', raw.respectDoNotTrack, false),
     privacy: validatePrivacy(raw.privacy),
     flushInterval: validateFlushInterval(raw.flushInterval),
     headers: validateHeaders(raw.headers),
@@ -138,8 +169,9 @@ function validateEndpoint(value: unknown): string {
   return value;
 }
 
-function validateConsent(value: unknown): 'manual' {
-  if (value !== 'manual') throw invalid('consent', "expected 'manual'", value);
+function validateBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalid(name, 'expected a boolean', value);
   return value;
 }
 

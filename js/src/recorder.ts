@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+import { browserOptsOut, createAdapter, ManualAdapter, type ConsentAdapter, type ConsentSignal } from './consent/index.js';
 import { toReticentError, type ReticentError } from './errors.js';
 import { randomId } from './ids.js';
 import type { ResolvedOptions } from './options.js';
@@ -13,20 +14,25 @@ import type { WasmRecorder } from './wasm/contract.js';
 
 /**
  * A recorder returned by `init()`. It does nothing (no observer, timer,
- * storage access or network request) until {@link Recorder.grantConsent}.
- * No method throws; after a failure the recorder is stopped and every method
- * is a no-op.
+ * storage access or network request) until its consent source says
+ * `granted`. No method throws; after a failure the recorder is stopped and
+ * every method is a no-op.
  */
 export interface Recorder {
   /**
-   * Records from now on: takes a full snapshot of the page with fresh random
-   * session and page-view ids, sends it at once, then flushes every
-   * `flushInterval` ms. Calling it again while consent is granted does nothing.
+   * With `consent: 'manual'`: records from now on: takes a full snapshot of
+   * the page with fresh random session and page-view ids, sends it at once,
+   * then flushes every `flushInterval` ms. Calling it again while recording
+   * does nothing. With a CMP, only the CMP grants consent and this does
+   * nothing. It also does nothing when the browser opted out (Global Privacy
+   * Control, and Do Not Track if respected).
    */
   grantConsent(): void;
   /**
-   * Stops recording and drops every event not yet sent. Nothing more is sent
-   * until consent is granted again (which starts a new session).
+   * Stops recording at once and drops every event not yet sent. With
+   * `'manual'`, nothing more is recorded until `grantConsent()` (a new
+   * session). With a CMP, the page's withdrawal holds until the page is
+   * reloaded, whatever the CMP says afterwards.
    */
   withdrawConsent(): void;
   /**
@@ -62,6 +68,10 @@ export interface RecorderDeps {
   readonly newId?: () => string;
   /** Timers; default to the globals. */
   readonly timers?: Timers;
+  /** The consent source; defaults to the adapter named by `options.consent`. */
+  readonly adapter?: ConsentAdapter;
+  /** Whether the browser asks not to be recorded; defaults to {@link browserOptsOut}. */
+  readonly optedOut?: boolean;
 }
 
 const globalTimers: Timers = {
@@ -71,12 +81,25 @@ const globalTimers: Timers = {
 
 type State = 'waiting' | 'granted' | 'withdrawn' | 'stopped';
 
+function safeOptOut(options: ResolvedOptions): boolean {
+  try {
+    return browserOptsOut(options);
+  } catch {
+    // Cannot tell: fail closed.
+    return true;
+  }
+}
+
 /** Creates the public {@link Recorder} around a WebAssembly recorder. */
 export function createRecorder(deps: RecorderDeps): Recorder {
   const { wasm, options } = deps;
   const send = deps.send ?? createTransport(options);
   const newId = deps.newId ?? randomId;
   const timers = deps.timers ?? globalTimers;
+  const adapter = deps.adapter ?? createAdapter(options.consent);
+  const optedOut = deps.optedOut ?? safeOptOut(options);
+  /** Set when the page itself withdrew consent given by a CMP: it holds for the page's life. */
+  let pageWithdrew = false;
 
   let state: State = 'waiting';
   let timer: unknown;
@@ -98,6 +121,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     if (state === 'stopped') return;
     state = 'stopped';
     clearTimer();
+    stopAdapter();
     try {
       // After a panic the module may be unusable; freeing can throw again.
       wasm.free();
@@ -141,34 +165,72 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     flush().catch(() => undefined);
   }
 
+  function stopAdapter(): void {
+    try {
+      adapter.stop();
+    } catch {
+      // A broken adapter cannot be stopped more; its signals are ignored below.
+    }
+  }
+
+  /** Starts a session: fresh ids, full snapshot, immediate flush, then the timer. */
+  function startRecording(): void {
+    if (state === 'granted' || state === 'stopped' || optedOut || pageWithdrew) return;
+    let sessionId: string;
+    let pageViewId: string;
+    try {
+      sessionId = newId();
+      pageViewId = newId();
+    } catch (thrown) {
+      fail(thrown);
+      return;
+    }
+    if (!guard(() => wasm.grantConsent(sessionId, pageViewId)).ok) return;
+    state = 'granted';
+    tick();
+    if (state !== 'granted') return;
+    try {
+      timer = timers.setInterval(tick, options.flushInterval);
+    } catch (thrown) {
+      fail(thrown);
+    }
+  }
+
+  /** Stops at once; the core drops everything unsent. Nothing to do unless recording. */
+  function stopRecording(): void {
+    if (state !== 'granted') return;
+    clearTimer();
+    state = 'withdrawn';
+    guard(() => wasm.withdrawConsent());
+  }
+
+  function onSignal(signal: ConsentSignal): void {
+    if (state === 'stopped') return;
+    if (signal === 'granted') startRecording();
+    else stopRecording();
+  }
+
+  if (!optedOut) {
+    try {
+      adapter.start(onSignal);
+    } catch (thrown) {
+      fail(thrown);
+    }
+  }
+
   return {
     grantConsent(): void {
-      if (state === 'granted' || state === 'stopped') return;
-      let sessionId: string;
-      let pageViewId: string;
-      try {
-        sessionId = newId();
-        pageViewId = newId();
-      } catch (thrown) {
-        fail(thrown);
-        return;
-      }
-      if (!guard(() => wasm.grantConsent(sessionId, pageViewId)).ok) return;
-      state = 'granted';
-      tick();
-      if (state !== 'granted') return;
-      try {
-        timer = timers.setInterval(tick, options.flushInterval);
-      } catch (thrown) {
-        fail(thrown);
+      if (adapter instanceof ManualAdapter && !optedOut) {
+        pageWithdrew = false;
+        adapter.set('granted');
       }
     },
 
     withdrawConsent(): void {
       if (state === 'stopped') return;
-      clearTimer();
-      state = 'withdrawn';
-      guard(() => wasm.withdrawConsent());
+      if (adapter instanceof ManualAdapter) adapter.set('denied');
+      else pageWithdrew = true;
+      stopRecording();
     },
 
     flush(): Promise<void> {
@@ -179,6 +241,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       if (state === 'stopped') return;
       state = 'stopped';
       clearTimer();
+      stopAdapter();
       try {
         wasm.withdrawConsent();
       } catch {

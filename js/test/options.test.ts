@@ -9,7 +9,7 @@ describe('validateOptions: valid input', () => {
   it('accepts the minimal options and fills every default', () => {
     const o = validateOptions({ ...minimal });
     assert.equal(o.endpoint, minimal.endpoint);
-    assert.equal(o.consent, 'manual');
+    assert.deepEqual(o.consent, { cmp: 'manual' });
     assert.equal(o.flushInterval, DEFAULT_FLUSH_INTERVAL);
     assert.deepEqual(o.privacy, { allowQueryParams: [] });
     assert.deepEqual(o.headers, {});
