@@ -53,6 +53,18 @@ deserialize_tag_first!(SerializedNode, "type", {
 });
 
 impl SerializedNode {
+    /// Marks the node as a direct child of a shadow root.
+    pub fn set_is_shadow(&mut self) {
+        match self {
+            SerializedNode::Document(n) => n.is_shadow = true,
+            SerializedNode::DocumentType(n) => n.is_shadow = true,
+            SerializedNode::Element(n) => n.is_shadow = true,
+            SerializedNode::Text(n) => n.is_shadow = true,
+            SerializedNode::Cdata(n) => n.is_shadow = true,
+            SerializedNode::Comment(n) => n.is_shadow = true,
+        }
+    }
+
     /// The node's id.
     pub fn id(&self) -> u32 {
         match self {

@@ -120,6 +120,12 @@ pub fn is_event_handler(name: &str) -> bool {
     name.len() > 2 && name[..2].eq_ignore_ascii_case("on")
 }
 
+/// `true` for attributes holding a URL, which the binding resolves against the
+/// document base before the engine sanitises them.
+pub fn is_url_attribute(name: &str) -> bool {
+    URL_ATTRIBUTES.iter().any(|u| u.eq_ignore_ascii_case(name))
+}
+
 /// `true` when an attribute's value is recorded as is.
 pub fn is_layout_safe(name: &str) -> bool {
     LAYOUT_SAFE.contains(&name)
@@ -140,7 +146,7 @@ pub(super) fn scrub(engine: &PrivacyEngine, tag: &str, name: &str, value: &str) 
         "value" => Some(engine.input_value(value).as_str().to_owned()),
         "checked" | "selected" => None,
         "style" => Some(super::sanitize_css(value)),
-        n if URL_ATTRIBUTES.contains(&n) => Some(engine.url(value).as_str().to_owned()),
+        n if is_url_attribute(n) => Some(engine.url(value).as_str().to_owned()),
         // `<meta content>` and `<input type=…>` names stay structural only when safe.
         "type"
             if tag == "input"
@@ -184,6 +190,44 @@ mod tests {
         assert_eq!(a("div", "ONMOUSEOVER", "steal()"), None);
         assert_eq!(a("iframe", "srcdoc", "<p>secret</p>"), None);
         assert_eq!(a("input", "checked", ""), None);
+    }
+
+    #[test]
+    fn engine_keeps_attribute_case_and_blocks_on_request() {
+        use crate::privacy::{ElementFacts, PrivacyEngine};
+        let e = PrivacyEngine::default();
+        let svg = ElementFacts {
+            tag: "svg".into(),
+            attributes: vec![
+                ("viewBox".into(), "0 0 10 10".into()),
+                ("ARIA-LABEL".into(), "Jean".into()),
+            ],
+            is_svg: true,
+            ..Default::default()
+        };
+        let d = e.element(&svg);
+        assert_eq!(
+            d.node.attributes.get("viewBox").map(|v| v.as_str()),
+            Some("0 0 10 10")
+        );
+        assert_eq!(
+            d.node.attributes.get("ARIA-LABEL").map(|v| v.as_str()),
+            Some("****")
+        );
+        let deep = ElementFacts {
+            tag: "div".into(),
+            blocked: true,
+            width: 30.0,
+            height: 12.5,
+            ..Default::default()
+        };
+        assert!(e.blocks(&deep));
+        let d = e.element(&deep);
+        assert!(d.node.need_block && !d.descend);
+        assert_eq!(
+            d.node.attributes.get("rr_height").map(|v| v.as_str()),
+            Some("12.5px")
+        );
     }
 
     #[test]

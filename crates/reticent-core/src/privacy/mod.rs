@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{CoreError, ErrorCode};
 use crate::node::{Attributes, ElementNode};
 
-pub use attributes::{is_event_handler, is_layout_safe};
+pub use attributes::{is_event_handler, is_layout_safe, is_url_attribute};
 pub use css::sanitize_css;
 pub use mask::{mask_input_value, mask_text, INPUT_MASK};
 pub use url::sanitize_url;
@@ -94,6 +94,10 @@ pub struct ElementFacts {
     pub width: f64,
     /// Rendered height in CSS pixels.
     pub height: f64,
+    /// The binding decided to block this element (it sits deeper than the
+    /// depth cap; later: a `block` rule matched). Blocked elements become a
+    /// placeholder of `width` × `height` whose subtree is never read.
+    pub blocked: bool,
 }
 
 /// The engine's decision for one element.
@@ -164,11 +168,20 @@ impl PrivacyEngine {
         attributes::scrub(self, tag, name, value).map(Scrubbed)
     }
 
+    /// Whether `facts` will be replaced by a placeholder, so the binding knows
+    /// to measure the element (reading its size costs a layout).
+    pub fn blocks(&self, facts: &ElementFacts) -> bool {
+        facts.blocked
+            || BLOCKED_MEDIA
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&facts.tag))
+    }
+
     /// Decides how an element is recorded.
     pub fn element(&self, facts: &ElementFacts) -> ElementDecision {
         let tag = facts.tag.to_ascii_lowercase();
         let mut attrs = Attributes::default();
-        if BLOCKED_MEDIA.contains(&tag.as_str()) {
+        if self.blocks(facts) {
             // Same-size placeholder, as rrweb's replayer expects for `needBlock`.
             if let Some((_, class)) = facts.attributes.iter().find(|(n, _)| n == "class") {
                 attrs.push("class", Scrubbed(class.clone()));
@@ -180,10 +193,11 @@ impl PrivacyEngine {
                 descend: false,
             };
         }
+        // Rules match lower-case names, but names are recorded as written:
+        // SVG's `viewBox` must stay camel-cased to render in the replay.
         for (name, value) in &facts.attributes {
-            let name = name.to_ascii_lowercase();
-            if let Some(v) = self.attribute(&tag, &name, value) {
-                attrs.push(&name, v);
+            if let Some(v) = self.attribute(&tag, name, value) {
+                attrs.push(name, v);
             }
         }
         // The live form value overrides the `value` attribute, always masked.

@@ -1,0 +1,255 @@
+//! The first snapshot in a real browser: structure, masking, blocking,
+//! shadow roots and the depth cap.
+
+mod common;
+
+use common::*;
+use reticent_core::batch::MAX_DOM_DEPTH;
+use reticent_core::event::EventData;
+use reticent_core::node::SerializedNode;
+use reticent_core::privacy::INPUT_MASK;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlInputElement, ShadowRootInit, ShadowRootMode};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn meta_comes_first_with_a_sanitised_address() {
+    let _address = Address::set("/shop/cart?token=CANARYQUERY&page=2#CANARYFRAGMENT");
+    let mut r = granted();
+    let batch = take(&mut r);
+    assert_eq!(batch.events.len(), 2);
+    let EventData::Meta(meta) = &batch.events[0].data else {
+        panic!("first event is not Meta: {:?}", batch.events[0]);
+    };
+    let href = meta.href.as_str();
+    assert!(href.starts_with("http://"), "{href}");
+    assert!(href.ends_with("/shop/cart"), "{href}");
+    assert!(meta.width > 0 && meta.height > 0);
+    assert!(matches!(batch.events[1].data, EventData::FullSnapshot(_)));
+    assert_eq!(batch.events[0].timestamp, batch.events[1].timestamp);
+    assert!(!dump(&batch).contains("CANARY"));
+}
+
+#[wasm_bindgen_test]
+fn allowlisted_query_parameters_are_kept() {
+    let _address = Address::set("/list?page=2&token=CANARYQUERY");
+    let mut r = Recorder::new(options(r#"{"privacy":{"allowQueryParams":["page"]}}"#)).unwrap();
+    grant(&mut r).unwrap();
+    let batch = take(&mut r);
+    let EventData::Meta(meta) = &batch.events[0].data else {
+        panic!("first event is not Meta");
+    };
+    assert!(
+        meta.href.as_str().ends_with("/list?page=2"),
+        "{:?}",
+        meta.href
+    );
+    assert!(batch.policy.contains("allowQueryParams=page"));
+}
+
+#[wasm_bindgen_test]
+fn document_html_body_structure_with_fresh_ids() {
+    let _f = Fixture::new(
+        r#"<p id="para">hello</p><svg id="icon" viewBox="0 0 8 8"><path d="M0 0h8"/></svg>"#,
+    );
+    let mut r = granted();
+    let batch = take(&mut r);
+    let root = snapshot(&batch);
+    let SerializedNode::Document(doc) = root else {
+        panic!("snapshot root is not a document");
+    };
+    assert_eq!(doc.id, 1);
+    assert_eq!(doc.compat_mode.as_deref(), Some("CSS1Compat"));
+    assert!(
+        matches!(&doc.child_nodes[0], SerializedNode::DocumentType(dt) if dt.name == "html"),
+        "the harness page starts with <!DOCTYPE html>"
+    );
+    let html = doc
+        .child_nodes
+        .iter()
+        .find_map(|n| match n {
+            SerializedNode::Element(e) if e.tag_name == "html" => Some(e),
+            _ => None,
+        })
+        .expect("<html> under the document");
+    let body = html
+        .child_nodes
+        .iter()
+        .find_map(|n| match n {
+            SerializedNode::Element(e) if e.tag_name == "body" => Some(e),
+            _ => None,
+        })
+        .expect("<body> under <html>");
+    assert!(body.child_nodes.iter().any(|n| matches!(n,
+        SerializedNode::Element(e) if attr(e, "id") == Some("fixture"))));
+    let p = by_id(root, "para");
+    assert!(
+        matches!(&p.child_nodes[..], [SerializedNode::Text(t)] if t.text_content.as_str() == "*****")
+    );
+
+    let icon = by_id(root, "icon");
+    assert!(icon.is_svg);
+    assert!(
+        matches!(&icon.child_nodes[..], [SerializedNode::Element(p)] if p.is_svg && p.tag_name == "path")
+    );
+
+    let mut ids = Vec::new();
+    collect_ids(root, &mut ids);
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "ids are unique");
+    assert_eq!(ids.first(), Some(&1));
+}
+
+fn collect_ids(node: &SerializedNode, out: &mut Vec<u32>) {
+    out.push(node.id());
+    for c in children(node) {
+        collect_ids(c, out);
+    }
+}
+
+#[wasm_bindgen_test]
+fn page_content_never_appears() {
+    document().set_title("CANARYTITLE");
+    let f = Fixture::new(
+        r#"<p>CANARYTEXT and more</p>
+           <div title="CANARYATTR" data-user="CANARYDATA" aria-label="CANARYARIA"></div>
+           <a id="lnk" href="/some/path?secret=CANARYQ#CANARYFRAG">link</a>
+           <input id="in" value="CANARYVALUE">
+           <input id="pw" type="password" value="CANARYPASSWORD">
+           <input id="box" type="checkbox" checked>
+           <textarea id="ta">CANARYTEXTAREA</textarea>
+           <select id="sel"><option value="CANARYOPTVAL">CANARYOPTION</option></select>
+           <button id="btn" onclick="CANARYCLICK()">Go</button>
+           <script id="scr">var CANARYSCRIPT = 1;</script>
+           <noscript id="nos">CANARYNOSCRIPT</noscript>
+           <style id="st">.x { color: red; background: url(/CANARYCSS.png) }</style>
+           <!-- CANARYCOMMENT -->"#,
+    );
+    // The live value differs from the attribute: both must be masked.
+    let input: HtmlInputElement = document()
+        .get_element_by_id("in")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    input.set_value("CANARYLIVE");
+    let mut r = granted();
+    let batch = take(&mut r);
+    drop(f);
+    let text = dump(&batch);
+    assert!(!text.contains("CANARY"), "page content leaked: {text}");
+
+    let root = snapshot(&batch);
+    let lnk = by_id(root, "lnk");
+    let href = attr(lnk, "href").unwrap();
+    assert!(
+        href.starts_with("http://") && href.ends_with("/some/path"),
+        "{href}"
+    );
+    assert_eq!(attr(by_id(root, "in"), "value"), Some(INPUT_MASK));
+    assert_eq!(attr(by_id(root, "pw"), "value"), Some(INPUT_MASK));
+    assert_eq!(attr(by_id(root, "box"), "checked"), None);
+    assert_eq!(attr(by_id(root, "btn"), "onclick"), None);
+    assert!(by_id(root, "scr").child_nodes.is_empty());
+    assert!(by_id(root, "nos").child_nodes.is_empty());
+    let style = by_id(root, "st");
+    let [SerializedNode::Text(css)] = &style.child_nodes[..] else {
+        panic!("<style> has one text child: {style:?}");
+    };
+    assert!(css.is_style);
+    assert!(css.text_content.as_str().contains("color"), "{css:?}");
+}
+
+#[wasm_bindgen_test]
+fn media_become_sized_placeholders() {
+    let _f = Fixture::new(
+        r#"<img id="pic" class="hero" src="/CANARYIMG.png" alt="CANARYALT"
+                style="display:block;width:40px;height:30px">"#,
+    );
+    let mut r = granted();
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"));
+    let root = snapshot(&batch);
+    let img = find(root, &|e| {
+        e.tag_name == "img" && attr(e, "class") == Some("hero")
+    })
+    .expect("the img placeholder");
+    assert!(img.need_block);
+    assert!(img.child_nodes.is_empty());
+    assert_eq!(attr(img, "rr_width"), Some("40px"));
+    assert_eq!(attr(img, "rr_height"), Some("30px"));
+    assert_eq!(attr(img, "src"), None);
+}
+
+#[wasm_bindgen_test]
+fn open_shadow_roots_are_recorded_after_light_children() {
+    let f = Fixture::new(r#"<div id="host">light</div>"#);
+    let host = document().get_element_by_id("host").unwrap();
+    let shadow = host
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .unwrap();
+    shadow.set_inner_html(r#"<span id="inside">CANARYSHADOW</span>tail"#);
+    let mut r = granted();
+    let batch = take(&mut r);
+    drop(f);
+    assert!(!dump(&batch).contains("CANARY"));
+    let root = snapshot(&batch);
+    let host = by_id(root, "host");
+    assert!(host.is_shadow_host);
+    let [SerializedNode::Text(light), SerializedNode::Element(span), SerializedNode::Text(tail)] =
+        &host.child_nodes[..]
+    else {
+        panic!("host children: {:?}", host.child_nodes);
+    };
+    assert!(!light.is_shadow);
+    assert!(span.is_shadow && tail.is_shadow);
+    assert_eq!(attr(span, "id"), Some("inside"));
+    assert_eq!(span.child_nodes.len(), 1);
+}
+
+#[wasm_bindgen_test]
+fn deep_nesting_is_capped_without_crashing() {
+    let f = Fixture::new("");
+    let doc = document();
+    let mut parent: web_sys::Element = f.0.clone();
+    for _ in 0..400 {
+        let div = doc.create_element("div").unwrap();
+        div.set_class_name("deep");
+        parent.append_child(&div).unwrap();
+        parent = div;
+    }
+    parent.set_text_content(Some("CANARYDEEP"));
+    let mut r = granted();
+    // `take` decodes with the collector's default depth limit.
+    let batch = take(&mut r);
+    drop(f);
+    let root = snapshot(&batch);
+    let (depth, deepest) = deepest_element(root, 0).expect("elements");
+    assert_eq!(depth, MAX_DOM_DEPTH + 1);
+    assert!(deepest.need_block);
+    assert!(deepest.child_nodes.is_empty());
+    assert_eq!(attr(deepest, "class"), Some("deep"));
+    assert!(attr(deepest, "rr_width").is_some_and(|w| w.ends_with("px")));
+    assert!(!dump(&batch).contains("CANARY"));
+}
+
+/// The deepest element and its element depth (`<html>` is 1).
+fn deepest_element(
+    node: &SerializedNode,
+    depth: usize,
+) -> Option<(usize, &reticent_core::node::ElementNode)> {
+    let (depth, here) = match node {
+        SerializedNode::Element(e) => (depth + 1, Some((depth + 1, e))),
+        _ => (depth, None),
+    };
+    children(node)
+        .iter()
+        .filter_map(|c| deepest_element(c, depth))
+        .max_by_key(|(d, _)| *d)
+        .or(here)
+}
+
+use reticent_wasm::Recorder;
