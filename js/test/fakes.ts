@@ -2,7 +2,7 @@
 import type { Timers } from '../src/recorder.js';
 import type { WasmRecorder } from '../src/wasm/contract.js';
 
-export type Method = 'grantConsent' | 'withdrawConsent' | 'takeBatch' | 'pendingEvents' | 'free';
+export type Method = 'grantConsent' | 'withdrawConsent' | 'takeBatch' | 'checkpoint' | 'pendingEvents' | 'free';
 
 /** A fake wasm Recorder: buffers "events" as byte arrays, logs calls, can be told to throw. */
 export class FakeWasm implements WasmRecorder {
@@ -31,6 +31,10 @@ export class FakeWasm implements WasmRecorder {
     this.state = 'denied';
     this.pending = [];
   }
+  checkpoint(): void {
+    this.enter('checkpoint');
+  }
+
   takeBatch(): Uint8Array | undefined {
     this.enter('takeBatch');
     if (this.pending.length === 0) return undefined;

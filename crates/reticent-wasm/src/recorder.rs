@@ -98,16 +98,35 @@ impl Recorder {
 
     /// The buffered events as one encoded batch (gzip'd MessagePack), or
     /// `undefined` when consent is not granted or nothing is buffered. The
-    /// buffer is emptied and the sequence number advances. Throws `ENCODE` if
-    /// encoding fails (the events are then dropped, not retried).
+    /// buffer is emptied and the sequence number advances. `dropped` (default
+    /// 0) is written in the header: how many events or batches the page's
+    /// queue dropped since the last batch, so losses are counted, never
+    /// silent. Throws `ENCODE` if encoding fails (the events are then
+    /// dropped, not retried).
     #[wasm_bindgen(js_name = takeBatch)]
-    pub fn take_batch(&mut self) -> Result<Option<Vec<u8>>, ReticentError> {
+    pub fn take_batch(&mut self, dropped: Option<u32>) -> Result<Option<Vec<u8>>, ReticentError> {
         if !self.gate.is_open() {
             return Ok(None);
         }
         match self.session.as_mut() {
-            Some(s) if !s.buffer.is_empty() => Ok(Some(s.take_batch(&self.engine)?)),
+            Some(s) if !s.buffer.is_empty() => {
+                Ok(Some(s.take_batch(&self.engine, dropped.unwrap_or(0))?))
+            }
             _ => Ok(None),
+        }
+    }
+
+    /// Buffers a fresh Meta event and full snapshot (node ids are assigned
+    /// anew), so that a recording can start from here: the on-trigger mode
+    /// keeps a rolling window that must open with a snapshot. A no-op without
+    /// consent.
+    pub fn checkpoint(&mut self) -> Result<(), ReticentError> {
+        if !self.gate.is_open() {
+            return Ok(());
+        }
+        match self.session.as_mut() {
+            Some(s) => Ok(s.snapshot(&self.engine)?),
+            None => Ok(()),
         }
     }
 
@@ -133,7 +152,6 @@ impl Session {
         session_id: String,
         page_view_id: String,
     ) -> Result<Session, CoreError> {
-        let page = Page::current()?;
         let mut session = Session {
             session_id,
             page_view_id,
@@ -142,40 +160,48 @@ impl Session {
             mirror: Mirror::new(),
             clock: Clock::default(),
         };
-        let at = session.clock.now();
+        session.snapshot(engine)?;
+        Ok(session)
+    }
+
+    /// Buffers a Meta event and a full snapshot of the page, same timestamp.
+    fn snapshot(&mut self, engine: &PrivacyEngine) -> Result<(), CoreError> {
+        let page = Page::current()?;
+        let at = self.clock.now();
         let (width, height) = page.viewport();
         let meta = MetaData {
             href: engine.url(&page.href()?),
             width,
             height,
         };
-        let node = snapshot::document(&page.document, engine, &mut session.mirror)?;
+        let node = snapshot::document(&page.document, engine, &mut self.mirror)?;
         let (left, top) = page.scroll();
-        session.buffer.push(Event::new(at, EventData::Meta(meta)));
-        session.buffer.push(Event::new(
+        self.buffer.push(Event::new(at, EventData::Meta(meta)));
+        self.buffer.push(Event::new(
             at,
             EventData::FullSnapshot(FullSnapshotData {
                 node,
                 initial_offset: Offset { top, left },
             }),
         ));
-        Ok(session)
+        Ok(())
     }
 
     /// Encodes and empties the buffer.
-    fn take_batch(&mut self, engine: &PrivacyEngine) -> Result<Vec<u8>, CoreError> {
+    fn take_batch(&mut self, engine: &PrivacyEngine, dropped: u32) -> Result<Vec<u8>, CoreError> {
         let events = std::mem::take(&mut self.buffer);
         let sequence = self.sequence;
         self.sequence = sequence.checked_add(1).ok_or_else(|| {
             CoreError::new(ErrorCode::InvalidState, "batch sequence number exhausted")
         })?;
-        let header = BatchHeader::new(
+        let mut header = BatchHeader::new(
             &self.session_id,
             &self.page_view_id,
             sequence,
             engine.policy_digest(),
         )
         .with_policy(engine.policy());
+        header.dropped = dropped;
         Batch::new(header, events).encode()
     }
 }

@@ -27,7 +27,7 @@ fn nothing_before_consent() {
     let mut r = Recorder::new(options("{}")).unwrap();
     assert_eq!(r.consent_state(), "unknown");
     assert_eq!(r.pending_events(), 0);
-    assert_eq!(r.take_batch().unwrap(), None);
+    assert_eq!(r.take_batch(None).unwrap(), None);
 }
 
 #[wasm_bindgen_test]
@@ -52,7 +52,7 @@ fn grant_buffers_meta_and_snapshot_then_take_empties() {
     assert_eq!(batch.policy_digest, engine.policy_digest());
     assert_eq!(batch.start_time, batch.events[0].timestamp);
     assert_eq!(r.pending_events(), 0);
-    assert_eq!(r.take_batch().unwrap(), None);
+    assert_eq!(r.take_batch(None).unwrap(), None);
 }
 
 #[wasm_bindgen_test]
@@ -64,7 +64,7 @@ fn granting_again_is_a_no_op() {
         .unwrap();
     grant(&mut r).unwrap();
     assert_eq!(r.pending_events(), 0);
-    assert_eq!(r.take_batch().unwrap(), None);
+    assert_eq!(r.take_batch(None).unwrap(), None);
 }
 
 #[wasm_bindgen_test]
@@ -74,7 +74,7 @@ fn withdraw_drops_the_buffer_and_regrant_starts_over() {
     r.withdraw_consent();
     assert_eq!(r.consent_state(), "denied");
     assert_eq!(r.pending_events(), 0);
-    assert_eq!(r.take_batch().unwrap(), None);
+    assert_eq!(r.take_batch(None).unwrap(), None);
 
     r.grant_consent(JsValue::from_str("s-2"), JsValue::from_str("pv-9"))
         .unwrap();
@@ -95,7 +95,7 @@ fn withdraw_before_anything_never_throws() {
     r.withdraw_consent();
     r.withdraw_consent();
     assert_eq!(r.consent_state(), "denied");
-    assert_eq!(r.take_batch().unwrap(), None);
+    assert_eq!(r.take_batch(None).unwrap(), None);
 }
 
 #[wasm_bindgen_test]
@@ -115,7 +115,7 @@ fn bad_ids_are_refused_and_consent_stays_closed() {
         .unwrap_err();
     assert_js_error(err, "INVALID_OPTION", "sessionId");
     assert_eq!(r.consent_state(), "unknown");
-    assert_eq!(r.take_batch().unwrap(), None);
+    assert_eq!(r.take_batch(None).unwrap(), None);
 }
 
 #[wasm_bindgen_test]
@@ -152,4 +152,29 @@ fn invalid_options_throw_invalid_option() {
         panic!("accepted a number as options");
     };
     assert_js_error(err, "INVALID_OPTION", "options: ");
+}
+
+#[wasm_bindgen_test]
+fn dropped_count_reaches_the_header() {
+    let mut r = granted();
+    let bytes = r.take_batch(Some(7)).unwrap().expect("a batch");
+    let batch = reticent_core::batch::Batch::decode(&bytes, &Default::default()).unwrap();
+    assert_eq!(batch.dropped, 7);
+}
+
+#[wasm_bindgen_test]
+fn checkpoint_buffers_a_fresh_snapshot_only_with_consent() {
+    let mut r = Recorder::new(options("{}")).unwrap();
+    r.checkpoint().unwrap();
+    assert_eq!(r.pending_events(), 0, "nothing before consent");
+    grant(&mut r).unwrap();
+    let first = take(&mut r);
+    r.checkpoint().unwrap();
+    let second = take(&mut r);
+    assert_eq!(second.sequence, first.sequence + 1);
+    let kinds: Vec<u8> = second.events.iter().map(|e| e.data.type_code()).collect();
+    assert_eq!(kinds, vec![4, 2], "Meta then FullSnapshot");
+    r.withdraw_consent();
+    r.checkpoint().unwrap();
+    assert_eq!(r.pending_events(), 0, "nothing after withdrawal");
 }

@@ -19,8 +19,14 @@ export interface WasmRecorder {
   grantConsent(sessionId: string, pageViewId: string): void;
   /** Stops recording and drops the buffer. */
   withdrawConsent(): void;
-  /** One gzip'd MessagePack batch of the pending events, or `undefined` when there are none. */
-  takeBatch(): Uint8Array | undefined;
+  /**
+   * One gzip'd MessagePack batch of the pending events, or `undefined` when
+   * there are none. `dropped` (default 0) goes into the batch header: what the
+   * page's queue dropped since the last batch.
+   */
+  takeBatch(dropped?: number): Uint8Array | undefined;
+  /** Buffers a fresh Meta event and full snapshot (a point a recording can start from). */
+  checkpoint(): void;
   /** How many events wait in the buffer. */
   pendingEvents(): number;
   /** `'unknown'`, `'granted'` or `'denied'`. */

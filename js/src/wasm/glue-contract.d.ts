@@ -17,7 +17,8 @@ export class Recorder {
   constructor(options: unknown);
   grantConsent(session_id: string, page_view_id: string): void;
   withdrawConsent(): void;
-  takeBatch(): Uint8Array | undefined;
+  takeBatch(dropped?: number | null): Uint8Array | undefined;
+  checkpoint(): void;
   pendingEvents(): number;
   readonly consentState: string;
   free(): void;

@@ -31,7 +31,7 @@ pub fn granted() -> Recorder {
 
 /// Takes and decodes the pending batch with the collector's default limits.
 pub fn take(r: &mut Recorder) -> Batch {
-    let bytes = r.take_batch().unwrap().expect("a batch");
+    let bytes = r.take_batch(None).unwrap().expect("a batch");
     Batch::decode(&bytes, &DecodeLimits::default()).unwrap()
 }
 
