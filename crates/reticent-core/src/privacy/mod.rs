@@ -11,6 +11,7 @@
 
 mod attributes;
 mod css;
+mod detectors;
 mod mask;
 mod url;
 
@@ -22,6 +23,7 @@ use crate::node::{Attributes, ElementNode};
 
 pub use attributes::{is_event_handler, is_layout_safe, is_url_attribute};
 pub use css::sanitize_css;
+pub use detectors::{find_pii, scrub_pii, PiiCounts, PiiKind};
 pub use mask::{mask_input_value, mask_text, INPUT_MASK};
 pub use url::sanitize_url;
 
@@ -163,6 +165,18 @@ impl PrivacyEngine {
         Scrubbed(mask_text(raw))
     }
 
+    /// Scrubs a state word the binding reads from the browser (e.g.
+    /// `document.visibilityState`): a fixed allowlist of known words passes as
+    /// is, anything else is masked like text.
+    pub fn label(&self, raw: &str) -> Scrubbed {
+        const KNOWN: &[&str] = &["visible", "hidden", "prerender"];
+        if KNOWN.contains(&raw) {
+            Scrubbed(raw.to_owned())
+        } else {
+            Scrubbed(mask_text(raw))
+        }
+    }
+
     /// Scrubs one attribute value; `None` means the attribute is dropped.
     pub fn attribute(&self, tag: &str, name: &str, value: &str) -> Option<Scrubbed> {
         attributes::scrub(self, tag, name, value).map(Scrubbed)
@@ -246,5 +260,18 @@ impl Scrubbed {
     /// Test-only constructor, for building arbitrary events in property tests.
     pub(crate) fn for_test(s: &str) -> Self {
         Scrubbed(s.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::PrivacyEngine;
+
+    #[test]
+    fn labels_pass_known_words_only() {
+        let e = PrivacyEngine::default();
+        assert_eq!(e.label("visible").as_str(), "visible");
+        assert_eq!(e.label("hidden").as_str(), "hidden");
+        assert_eq!(e.label("Jean").as_str(), "****");
     }
 }
