@@ -10,6 +10,7 @@
 //! - [`consent`]: the consent gate; unknown means denied.
 //! - [`batch`]: the wire format, MessagePack (rmp-serde) inside gzip (flate2),
 //!   with a hardened decoder for untrusted input.
+//! - [`visit`]: walks every recorded string (collector re-scrub, audits).
 //!
 //! ```
 //! use reticent_core::batch::{Batch, BatchHeader, DecodeLimits};
@@ -37,6 +38,7 @@ pub mod event;
 pub mod incremental;
 pub mod node;
 pub mod privacy;
+pub mod visit;
 mod wire;
 
 pub use error::{CoreError, ErrorCode};

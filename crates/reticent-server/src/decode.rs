@@ -7,20 +7,21 @@ use reticent_core::event::Event;
 
 use crate::CliError;
 
-/// Runs the command with its arguments (after `decode`).
-pub fn run(args: &[String]) -> Result<(), CliError> {
-    let mut batches_mode = false;
-    let mut inputs = Vec::new();
-    for a in args {
-        match a.as_str() {
-            "--batches" => batches_mode = true,
-            "-" => inputs.push(a.clone()),
-            s if s.starts_with('-') => {
-                return Err(CliError::usage(format!("decode: unknown option `{s}`")))
-            }
-            _ => inputs.push(a.clone()),
-        }
-    }
+/// `reticent decode [--batches] [FILE…]`
+#[derive(clap::Args, Debug)]
+pub struct DecodeArgs {
+    /// Print each batch with its header instead of one merged event array.
+    #[arg(long)]
+    batches: bool,
+    /// Batch files; none or `-` reads stdin.
+    #[arg(value_name = "FILE")]
+    files: Vec<String>,
+}
+
+/// Runs the command.
+pub fn run(args: &DecodeArgs) -> Result<(), CliError> {
+    let batches_mode = args.batches;
+    let mut inputs = args.files.clone();
     if inputs.is_empty() {
         inputs.push("-".into());
     }
@@ -56,7 +57,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
 
 /// All events of all batches in time order (stable: equal timestamps keep
 /// their recorded order), which is what rrweb's replayer takes.
-fn merged_events(batches: Vec<Batch>) -> Vec<Event> {
+pub fn merged_events(batches: Vec<Batch>) -> Vec<Event> {
     let mut events: Vec<Event> = batches.into_iter().flat_map(|b| b.events).collect();
     events.sort_by_key(|e| e.timestamp);
     events
@@ -88,7 +89,7 @@ fn read_capped(input: &str, cap: usize) -> Result<Vec<u8>, CliError> {
 }
 
 /// Decoding recurses once per nesting level: give it the stack it is specified for.
-fn decode_on_big_stack(
+pub fn decode_on_big_stack(
     bytes: Vec<u8>,
     limits: DecodeLimits,
 ) -> Result<Batch, reticent_core::CoreError> {

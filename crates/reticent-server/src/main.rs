@@ -1,32 +1,108 @@
-//! `reticent`: the command-line tool and (later) the reference collector.
+//! `reticent`: the reference collector and the command-line tool.
 //!
-//! Commands print one line on failure and exit non-zero; they never panic on
-//! bad input (a panic would be a bug, and is reported as such).
+//! - `serve`: the HTTP collector (`POST /v1/batches`) with embedded SQLite
+//!   storage and retention ([`serve`], [`http`], [`ingest`], [`store`]).
+//! - `decode`, `export`: batches → rrweb JSON.
+//! - `sessions`, `delete`, `purge`, `audit`: administration of the store ([`admin`]).
+//!
+//! Commands print one line on failure and exit non-zero (1 bad input or
+//! failure, 2 bad usage); they never panic on bad input (a panic would be a
+//! bug, and is reported as such).
 
+mod admin;
+mod config;
 mod decode;
+mod http;
+mod ingest;
+mod pii;
+mod serve;
+mod stats;
+mod store;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: reticent <command> [options]
+use clap::{Args, Parser, Subcommand};
 
-commands:
-  decode [--batches] [FILE…]   decode batch files (or stdin, or `-`) to rrweb JSON on stdout
-  help                          show this help
+/// Reticent: privacy-first session replay (collector and tools).
+#[derive(Parser, Debug)]
+#[command(name = "reticent", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-decode options:
-  --batches   print each batch with its header instead of one merged event array";
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Decode batch files (or stdin, or `-`) to rrweb JSON on stdout.
+    Decode(decode::DecodeArgs),
+    /// Run the collector: `POST /v1/batches`, `GET /healthz`, `GET /v1/stats`.
+    Serve(Box<config::ServeArgs>),
+    /// List stored sessions (site, id, start, duration, pages, batches, bytes).
+    Sessions(SessionsArgs),
+    /// Print one session as an rrweb JSON event array (as `decode` does).
+    Export(SessionArgs),
+    /// Delete every batch of a session (data subject requests).
+    Delete(SessionArgs),
+    /// Delete sessions whose last activity is older than the retention period.
+    Purge(PurgeArgs),
+    /// Scan stored sessions for personal data that should not be there.
+    Audit(SessionsArgs),
+}
+
+/// `--db PATH`, shared by the store commands.
+#[derive(Args, Debug)]
+struct DbArg {
+    /// The SQLite database the collector writes.
+    #[arg(long, value_name = "PATH")]
+    db: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct SessionsArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct SessionArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// The session id (as recorded: `sessionId` of its batches).
+    #[arg(long, value_name = "ID")]
+    session: String,
+    /// The site the session belongs to, when the id exists under several sites.
+    #[arg(long, value_name = "NAME")]
+    site: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct PurgeArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Keep sessions active within this many days.
+    #[arg(long, value_name = "N", default_value_t = config::DEFAULT_RETENTION_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    retention_days: u32,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("decode") => decode::run(&args[1..]),
-        Some("help") | Some("--help") | Some("-h") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        Some(other) => Err(CliError::usage(format!("unknown command `{other}`"))),
-        None => Err(CliError::usage("no command given".into())),
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version print and exit 0; usage errors exit 2.
+        Err(e) => e.exit(),
+    };
+    let result = match cli.command {
+        Command::Decode(a) => decode::run(&a),
+        Command::Serve(a) => serve::run(*a),
+        Command::Sessions(a) => admin::sessions(&a.db.db, a.json),
+        Command::Export(a) => admin::export(&a.db.db, &a.session, a.site.as_deref()),
+        Command::Delete(a) => admin::delete(&a.db.db, &a.session, a.site.as_deref()),
+        Command::Purge(a) => admin::purge(&a.db.db, a.retention_days),
+        Command::Audit(a) => admin::audit(&a.db.db, a.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -51,7 +127,7 @@ pub struct CliError {
 }
 
 impl CliError {
-    /// Bad input (a file that does not decode, an I/O error).
+    /// Bad input (a file that does not decode, an I/O error, a failed store).
     pub fn input(message: String) -> Self {
         CliError {
             message: one_line(message),
@@ -59,7 +135,7 @@ impl CliError {
             usage: false,
         }
     }
-    /// Bad command-line usage.
+    /// Bad command-line usage or configuration.
     pub fn usage(message: String) -> Self {
         CliError {
             message: one_line(message),

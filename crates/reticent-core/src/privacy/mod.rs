@@ -44,6 +44,14 @@ impl Scrubbed {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A second pass of the PII detectors over a recorded value (the
+    /// collector's defence in depth): the cleaned value and what was replaced,
+    /// or `None` when the detectors found nothing.
+    pub fn rescrub(&self) -> Option<(Scrubbed, PiiCounts)> {
+        let (text, counts) = scrub_pii(&self.0);
+        (!counts.is_empty()).then_some((Scrubbed(text), counts))
+    }
 }
 
 /// Privacy options a site sets in code (`privacy` in `init(options)`).

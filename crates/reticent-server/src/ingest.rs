@@ -1,0 +1,285 @@
+//! From the bytes of one request to a stored batch: decode under limits,
+//! check the policy pin, re-scrub, re-encode, store. HTTP-agnostic and
+//! blocking: the server runs it on a thread of `DECODE_STACK_MIB` stack.
+
+use sha2::{Digest, Sha256};
+
+use reticent_core::batch::{gunzip, Batch, DecodeLimits};
+use reticent_core::{CoreError, ErrorCode};
+
+use crate::config::Site;
+use crate::pii::{self, PiiTally};
+use crate::store::{NewBatch, PutOutcome, Store};
+
+/// The request has no valid `X-Reticent-Key`.
+pub const BAD_KEY: &str = "BAD_KEY";
+/// The `Origin` is not one of the site's.
+pub const ORIGIN_NOT_ALLOWED: &str = "ORIGIN_NOT_ALLOWED";
+/// The `Content-Type` is not the batch type.
+pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
+/// The batch's privacy policy is not one the site approved.
+pub const POLICY_NOT_APPROVED: &str = "POLICY_NOT_APPROVED";
+/// The same (session, page view, sequence) is stored with other content.
+pub const SEQUENCE_CONFLICT: &str = "SEQUENCE_CONFLICT";
+/// The body could not be read (client went away, bad chunking).
+pub const BAD_REQUEST: &str = "BAD_REQUEST";
+/// The body did not arrive in time.
+pub const TIMEOUT: &str = "TIMEOUT";
+/// No such endpoint.
+pub const NOT_FOUND: &str = "NOT_FOUND";
+/// The endpoint exists, not with this method.
+pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+/// The store failed; the batch was not stored and may be retried.
+pub const STORAGE_UNAVAILABLE: &str = "STORAGE_UNAVAILABLE";
+/// A bug.
+pub const INTERNAL: &str = "INTERNAL";
+
+/// Latest accepted timestamp (year 9999): beyond that a time is nonsense,
+/// and SQLite integers are signed.
+const MAX_TIME_MS: u64 = 253_402_300_799_999;
+
+/// Why a request was refused: an HTTP status, a stable code, one line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// HTTP status.
+    pub status: u16,
+    /// Stable `SCREAMING_SNAKE_CASE` code.
+    pub code: &'static str,
+    /// One human line.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<CoreError> for Refusal {
+    fn from(e: CoreError) -> Self {
+        let status = match e.code {
+            ErrorCode::TooLarge => 413,
+            ErrorCode::BadCompression | ErrorCode::BadPayload | ErrorCode::UnsupportedVersion => {
+                400
+            }
+            _ => 500,
+        };
+        Refusal::new(status, e.code.as_str(), e.message)
+    }
+}
+
+/// A batch the store now holds (or already held).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ingested {
+    /// Stored now, or a duplicate of a stored one.
+    pub outcome: PutOutcome,
+    /// `sessionId`.
+    pub session_id: String,
+    /// `pageViewId`.
+    pub page_view_id: String,
+    /// `sequence`.
+    pub sequence: u32,
+    /// What the collector's scrub replaced, per kind of personal data.
+    pub scrubbed: PiiTally,
+}
+
+/// Decodes, checks, re-scrubs and stores one batch sent for `site`.
+/// Blocking; recurses while decoding (run on a `DECODE_STACK_MIB` thread).
+pub fn ingest(
+    site: &Site,
+    body: &[u8],
+    limits: &DecodeLimits,
+    store: &dyn Store,
+    received_at: u64,
+) -> Result<Ingested, Refusal> {
+    let raw = gunzip(body, limits)?;
+    let content_sha256: [u8; 32] = Sha256::digest(&raw).into();
+    let mut batch = Batch::from_msgpack(&raw, limits)?;
+    drop(raw);
+    if batch.end_time > MAX_TIME_MS {
+        return Err(Refusal::new(
+            400,
+            ErrorCode::BadPayload.as_str(),
+            "endTime is beyond the year 9999",
+        ));
+    }
+    check_policy(site, &batch)?;
+
+    let mut scrubbed = PiiTally::default();
+    let replaced = reticent_core::visit::map_scrubbed(&mut batch.events, |kind, value| {
+        pii::rescrub(kind, value, &mut scrubbed)
+    });
+    let data = batch.encode()?;
+    let new = NewBatch {
+        site: site.name.clone(),
+        session_id: batch.session_id,
+        page_view_id: batch.page_view_id,
+        sequence: batch.sequence,
+        start_time: batch.start_time,
+        end_time: batch.end_time,
+        received_at,
+        policy_digest: batch.policy_digest,
+        content_sha256,
+        events: u32::try_from(batch.events.len()).unwrap_or(u32::MAX),
+        dropped: batch.dropped,
+        scrubbed: u32::try_from(replaced).unwrap_or(u32::MAX),
+        data,
+    };
+    let outcome = store.put_batch(&new).map_err(|e| {
+        Refusal::new(
+            503,
+            STORAGE_UNAVAILABLE,
+            format!("the batch was not stored ({e}); retry later"),
+        )
+    })?;
+    if outcome == PutOutcome::Conflict {
+        return Err(Refusal::new(
+            409,
+            SEQUENCE_CONFLICT,
+            format!(
+                "sequence {} of this page view is already stored with other content",
+                new.sequence
+            ),
+        ));
+    }
+    Ok(Ingested {
+        outcome,
+        session_id: new.session_id,
+        page_view_id: new.page_view_id,
+        sequence: new.sequence,
+        scrubbed,
+    })
+}
+
+/// A site that pins policies accepts only batches recorded under one of them,
+/// and only when the digest really is the SHA-256 of the policy text carried.
+fn check_policy(site: &Site, batch: &Batch) -> Result<(), Refusal> {
+    if site.approved_policies.is_empty() {
+        return Ok(());
+    }
+    let digest = batch.policy_digest.to_ascii_lowercase();
+    if !site.approved_policies.contains(&digest) {
+        return Err(Refusal::new(
+            422,
+            POLICY_NOT_APPROVED,
+            "the batch was recorded under a privacy policy this site has not approved",
+        ));
+    }
+    let actual: String = Sha256::digest(batch.policy.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if actual != digest {
+        return Err(Refusal::new(
+            422,
+            POLICY_NOT_APPROVED,
+            "policyDigest is not the SHA-256 of the batch's policy text",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Deleted, SessionSummary, SqliteStore, StoreError, StoreStats, StoredBatch};
+    use reticent_core::batch::BatchHeader;
+    use reticent_core::event::{Event, EventData, MetaData};
+    use reticent_core::privacy::PrivacyEngine;
+
+    /// A store whose disk is full.
+    struct Broken;
+
+    impl Store for Broken {
+        fn put_batch(&self, _: &NewBatch) -> Result<PutOutcome, StoreError> {
+            Err(StoreError::Db("disk full".into()))
+        }
+        fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
+            unimplemented!()
+        }
+        fn session_batches(
+            &self,
+            _: &str,
+            _: Option<&str>,
+        ) -> Result<Vec<StoredBatch>, StoreError> {
+            unimplemented!()
+        }
+        fn delete_session(&self, _: &str, _: Option<&str>) -> Result<Vec<Deleted>, StoreError> {
+            unimplemented!()
+        }
+        fn purge_older_than(&self, _: u64) -> Result<Vec<Deleted>, StoreError> {
+            unimplemented!()
+        }
+        fn stats(&self) -> Result<StoreStats, StoreError> {
+            unimplemented!()
+        }
+    }
+
+    fn site(policies: Vec<String>) -> Site {
+        Site {
+            name: "shop".into(),
+            key: "k".repeat(8),
+            origins: vec![],
+            allow_no_origin: true,
+            approved_policies: policies,
+        }
+    }
+
+    /// A one-event batch whose page URL is `href`, as a forged client could send it.
+    fn body(href: &str) -> Vec<u8> {
+        let engine = PrivacyEngine::default();
+        let header =
+            BatchHeader::new("s", "p", 0, engine.policy_digest()).with_policy(engine.policy());
+        let meta = Event::new(
+            1_000,
+            EventData::Meta(MetaData {
+                href: engine.url("https://a.example/HREF"),
+                width: 1,
+                height: 1,
+            }),
+        );
+        let json = serde_json::to_string(&Batch::new(header, vec![meta]))
+            .unwrap()
+            .replace("https://a.example/HREF", href);
+        let batch: Batch = serde_json::from_str(&json).unwrap();
+        batch.encode().unwrap()
+    }
+
+    #[test]
+    fn storage_failure_is_503_and_retryable() {
+        let r = ingest(
+            &site(vec![]),
+            &body("https://a.example/"),
+            &DecodeLimits::default(),
+            &Broken,
+            1,
+        )
+        .unwrap_err();
+        assert_eq!((r.status, r.code), (503, STORAGE_UNAVAILABLE));
+    }
+
+    #[test]
+    fn stores_the_rescrubbed_batch() {
+        let store = SqliteStore::in_memory().unwrap();
+        let digest = PrivacyEngine::default().policy_digest();
+        let done = ingest(
+            &site(vec![digest]),
+            &body("https://a.example/u/jane.doe@example.com/"),
+            &DecodeLimits::default(),
+            &store,
+            2_000,
+        )
+        .unwrap();
+        assert_eq!(done.outcome, PutOutcome::Stored);
+        assert_eq!(done.scrubbed.0.get("email"), Some(&1));
+        let stored = store.session_batches("s", None).unwrap();
+        let back = Batch::decode(&stored[0].data, &DecodeLimits::default()).unwrap();
+        let json = serde_json::to_string(&back.events).unwrap();
+        assert!(!json.contains("jane.doe"), "{json}");
+    }
+}

@@ -1,0 +1,182 @@
+//! Storage of accepted batches: the [`Store`] trait and its SQLite
+//! implementation ([`SqliteStore`]).
+//!
+//! A store keeps each batch as the wire bytes the collector re-encoded after
+//! its own scrub, keyed by (site, session, page view, sequence). Writes are
+//! idempotent: the same key with the same content is a duplicate, with other
+//! content a conflict; neither changes what is stored.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// A batch ready to be stored (already decoded, checked and re-scrubbed).
+#[derive(Clone, Debug)]
+pub struct NewBatch {
+    /// The site it was sent for.
+    pub site: String,
+    /// `sessionId`.
+    pub session_id: String,
+    /// `pageViewId`.
+    pub page_view_id: String,
+    /// `sequence`.
+    pub sequence: u32,
+    /// `startTime` (ms since the epoch).
+    pub start_time: u64,
+    /// `endTime`.
+    pub end_time: u64,
+    /// When the collector received it (ms since the epoch).
+    pub received_at: u64,
+    /// `policyDigest`.
+    pub policy_digest: String,
+    /// SHA-256 of the batch as received (its decompressed MessagePack): what
+    /// tells a retry (same content) from a conflict (other content).
+    pub content_sha256: [u8; 32],
+    /// Number of events.
+    pub events: u32,
+    /// `dropped`.
+    pub dropped: u32,
+    /// Strings the collector's scrub replaced.
+    pub scrubbed: u32,
+    /// The stored wire bytes (gzip of MessagePack).
+    pub data: Vec<u8>,
+}
+
+/// What [`Store::put_batch`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PutOutcome {
+    /// Stored for the first time.
+    Stored,
+    /// Already stored with the same content; nothing changed.
+    Duplicate,
+    /// Already stored with other content; nothing changed.
+    Conflict,
+}
+
+/// One stored session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSummary {
+    /// Site name.
+    pub site: String,
+    /// Session id.
+    pub session_id: String,
+    /// Earliest `startTime` (ms since the epoch).
+    pub start_time: u64,
+    /// Latest `endTime`.
+    pub end_time: u64,
+    /// Last activity used by retention: the latest `endTime`, but never later
+    /// than when the batch arrived (a client clock cannot extend retention).
+    pub last_activity: u64,
+    /// Distinct page views.
+    pub pages: u32,
+    /// Stored batches.
+    pub batches: u32,
+    /// Stored bytes (compressed).
+    pub bytes: u64,
+}
+
+/// One stored batch, as read back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBatch {
+    /// Site name.
+    pub site: String,
+    /// `pageViewId`.
+    pub page_view_id: String,
+    /// `sequence`.
+    pub sequence: u32,
+    /// `startTime`.
+    pub start_time: u64,
+    /// The wire bytes.
+    pub data: Vec<u8>,
+}
+
+/// A session removed by [`Store::delete_session`] or [`Store::purge_older_than`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deleted {
+    /// Site name.
+    pub site: String,
+    /// Session id.
+    pub session_id: String,
+    /// Batches removed.
+    pub batches: u32,
+    /// Bytes removed.
+    pub bytes: u64,
+}
+
+/// Totals of a store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreStats {
+    /// Stored sessions.
+    pub sessions: u64,
+    /// Stored batches.
+    pub batches: u64,
+    /// Stored bytes (compressed).
+    pub bytes: u64,
+}
+
+/// A storage failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreError {
+    /// The session id exists under several sites; the caller must name one.
+    Ambiguous(Vec<String>),
+    /// The database failed (I/O, corruption, a newer schema).
+    Db(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Ambiguous(sites) => write!(
+                f,
+                "the session id exists under several sites ({}); pass --site",
+                sites.join(", ")
+            ),
+            StoreError::Db(m) => write!(f, "database error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Where accepted batches live. Every method is a complete transaction: when
+/// it returns `Ok`, the change is durable.
+pub trait Store: Send + Sync {
+    /// Stores a batch unless its (site, session, page view, sequence) is
+    /// already there; see [`PutOutcome`].
+    fn put_batch(&self, batch: &NewBatch) -> Result<PutOutcome, StoreError>;
+    /// Every session, most recent activity first.
+    fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError>;
+    /// The batches of a session, by start time then sequence. `site` narrows
+    /// the lookup; without it an id found under several sites is
+    /// [`StoreError::Ambiguous`]. Unknown sessions give an empty list.
+    fn session_batches(
+        &self,
+        session_id: &str,
+        site: Option<&str>,
+    ) -> Result<Vec<StoredBatch>, StoreError>;
+    /// Deletes a session (every site's, unless `site` is given) and reports
+    /// what went; empty when nothing matched.
+    fn delete_session(
+        &self,
+        session_id: &str,
+        site: Option<&str>,
+    ) -> Result<Vec<Deleted>, StoreError>;
+    /// Deletes every session whose last activity is before `cutoff_ms`.
+    fn purge_older_than(&self, cutoff_ms: u64) -> Result<Vec<Deleted>, StoreError>;
+    /// Totals.
+    fn stats(&self) -> Result<StoreStats, StoreError>;
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
