@@ -27,7 +27,7 @@ fn store_err(e: StoreError) -> CliError {
 
 /// Limits for reading back the store's own batches: they were checked on the
 /// way in, under a `--max-body` that may exceed the default.
-fn stored_limits() -> DecodeLimits {
+pub(crate) fn stored_limits() -> DecodeLimits {
     DecodeLimits {
         max_compressed: 256 << 20,
         max_decompressed: 256 << 20,
@@ -222,7 +222,7 @@ pub fn audit(db: &Path, as_json: bool) -> Result<(), CliError> {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` (UTC) of a time in ms since the epoch.
-fn utc(ms: u64) -> String {
+pub(crate) fn utc(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Howard Hinnant's civil-from-days.
@@ -244,7 +244,7 @@ fn utc(ms: u64) -> String {
 }
 
 /// `H:MM:SS` of a duration in ms.
-fn duration(ms: u64) -> String {
+pub(crate) fn duration(ms: u64) -> String {
     let s = ms / 1000;
     format!("{}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
 }

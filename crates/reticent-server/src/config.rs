@@ -21,6 +21,10 @@ pub const DEFAULT_MAX_DECOMPRESSED: usize = 16 << 20;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// The database file, by default (relative to the working directory).
 pub const DEFAULT_DB: &str = "reticent.db";
+/// The viewer's asset directory, by default (relative to the working directory).
+pub const DEFAULT_VIEWER_DIR: &str = "viewer";
+/// The script served at `/reticent.js` with `--demo-dir`, by default.
+pub const DEFAULT_DEMO_SCRIPT: &str = "js/dist/reticent.js";
 
 /// `reticent serve` flags. Flags override the `--config` file; `--site` flags
 /// add to its sites.
@@ -54,6 +58,50 @@ pub struct ServeArgs {
     /// Seconds between retention purges [default: 3600].
     #[arg(long, value_name = "SECS")]
     purge_interval: Option<u64>,
+    /// The replay viewer's access token (16 to 256 of [A-Za-z0-9_-]) [default:
+    /// read from, or generated into, DB.viewer-token].
+    #[arg(long, value_name = "TOKEN")]
+    viewer_token: Option<String>,
+    /// The viewer's asset directory (its package.json, static/ and
+    /// node_modules/rrweb-player) [default: viewer].
+    #[arg(long, value_name = "DIR")]
+    viewer_dir: Option<PathBuf>,
+    /// Do not serve the replay viewer (`/viewer/`).
+    #[arg(long, conflicts_with_all = ["viewer_token", "viewer_dir"])]
+    no_viewer: bool,
+    /// Serve the static site in DIR under `/demo/` (and `--demo-script` at `/reticent.js`).
+    #[arg(long, value_name = "DIR")]
+    demo_dir: Option<PathBuf>,
+    /// The script served at `/reticent.js` with `--demo-dir` [default: js/dist/reticent.js].
+    #[arg(long, value_name = "PATH", requires = "demo_dir")]
+    demo_script: Option<PathBuf>,
+}
+
+/// Where the viewer's token comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ViewerToken {
+    /// `--viewer-token`.
+    Given(String),
+    /// Read from (or generated into) this file, next to the database.
+    File(PathBuf),
+}
+
+/// The replay viewer's settings (`/viewer/`).
+#[derive(Clone, Debug)]
+pub struct ViewerSettings {
+    /// The asset directory.
+    pub dir: PathBuf,
+    /// The access token's source.
+    pub token: ViewerToken,
+}
+
+/// The demo site's settings (`/demo/`).
+#[derive(Clone, Debug)]
+pub struct DemoSettings {
+    /// The site's files.
+    pub dir: PathBuf,
+    /// The recorder's script-tag build, served at `/reticent.js`.
+    pub script: PathBuf,
 }
 
 /// One site allowed to send batches.
@@ -88,6 +136,10 @@ pub struct ServeConfig {
     pub retention_days: u32,
     /// Seconds between purges.
     pub purge_interval_secs: u64,
+    /// The replay viewer, unless `--no-viewer`.
+    pub viewer: Option<ViewerSettings>,
+    /// The demo site, with `--demo-dir`.
+    pub demo: Option<DemoSettings>,
 }
 
 /// The JSON configuration file.
@@ -213,17 +265,54 @@ impl ServeArgs {
                 "--purge-interval: expected 1 to 86400 seconds, got {purge_interval_secs}"
             )));
         }
+        let db = self
+            .db
+            .or(file.db)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+        let viewer = if self.no_viewer {
+            None
+        } else {
+            let token = match self.viewer_token {
+                Some(t) => ViewerToken::Given(
+                    crate::viewer::check_token(&t)
+                        .map_err(|e| CliError::usage(format!("--viewer-token: {e}")))?,
+                ),
+                None => ViewerToken::File(crate::viewer::token_file_for(&db)),
+            };
+            Some(ViewerSettings {
+                dir: self
+                    .viewer_dir
+                    .unwrap_or_else(|| PathBuf::from(DEFAULT_VIEWER_DIR)),
+                token,
+            })
+        };
+        let demo = match self.demo_dir {
+            Some(dir) => {
+                if !dir.is_dir() {
+                    return Err(CliError::usage(format!(
+                        "--demo-dir {}: not a directory",
+                        dir.display()
+                    )));
+                }
+                Some(DemoSettings {
+                    dir,
+                    script: self
+                        .demo_script
+                        .unwrap_or_else(|| PathBuf::from(DEFAULT_DEMO_SCRIPT)),
+                })
+            }
+            None => None,
+        };
         Ok(ServeConfig {
             listen,
-            db: self
-                .db
-                .or(file.db)
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
+            db,
             sites,
             max_body,
             max_decompressed,
             retention_days,
             purge_interval_secs,
+            viewer,
+            demo,
         })
     }
 }

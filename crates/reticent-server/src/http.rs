@@ -8,8 +8,9 @@
 //! | `GET /v1/stats` | counters since start and store totals |
 //!
 //! Every refusal is `{"error": {"code": "...", "message": "..."}}` with a
-//! clear status. Further routes (the replay viewer's static files) can be
-//! merged into [`router`] later; the batch path stays as it is.
+//! clear status. `serve` merges the replay viewer's routes
+//! ([`crate::viewer`]) and the demo site's ([`crate::demo`]) into [`router`];
+//! the batch path does not know about them.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -4,6 +4,8 @@
 //!   storage and retention ([`serve`], [`http`], [`ingest`], [`store`]).
 //! - `decode`, `export`: batches → rrweb JSON.
 //! - `sessions`, `delete`, `purge`, `audit`: administration of the store ([`admin`]).
+//! - the replay viewer under `/viewer/` ([`viewer`]) and an optional demo site
+//!   under `/demo/` ([`demo`]), served by `serve`.
 //!
 //! Commands print one line on failure and exit non-zero (1 bad input or
 //! failure, 2 bad usage); they never panic on bad input (a panic would be a
@@ -12,12 +14,14 @@
 mod admin;
 mod config;
 mod decode;
+mod demo;
 mod http;
 mod ingest;
 mod pii;
 mod serve;
 mod stats;
 mod store;
+mod viewer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,7 +40,8 @@ struct Cli {
 enum Command {
     /// Decode batch files (or stdin, or `-`) to rrweb JSON on stdout.
     Decode(decode::DecodeArgs),
-    /// Run the collector: `POST /v1/batches`, `GET /healthz`, `GET /v1/stats`.
+    /// Run the collector (`POST /v1/batches`, `GET /healthz`, `GET /v1/stats`)
+    /// and the replay viewer (`/viewer/`).
     Serve(Box<config::ServeArgs>),
     /// List stored sessions (site, id, start, duration, pages, batches, bytes).
     Sessions(SessionsArgs),

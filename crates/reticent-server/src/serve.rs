@@ -51,6 +51,10 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> Result<(), CliErro
             site.name
         );
     }
+    let viewer = match &config.viewer {
+        Some(v) => Some(crate::viewer::mount(v, Arc::clone(&store))?),
+        None => None,
+    };
     let app = Arc::new(App::new(config.sites.clone(), store, limits));
     purge(&app, config.retention_days).await;
 
@@ -69,6 +73,15 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> Result<(), CliErro
         config.sites.len(),
         config.retention_days
     );
+    let mut routes = router(Arc::clone(&app));
+    if let Some(v) = viewer {
+        v.announce(addr);
+        routes = routes.merge(v.router);
+    }
+    if let Some(d) = config.demo.clone() {
+        eprintln!("reticent: demo site: http://{addr}/demo/");
+        routes = routes.merge(crate::demo::router(d));
+    }
 
     let purger = {
         let app = Arc::clone(&app);
@@ -88,11 +101,10 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> Result<(), CliErro
         let _ = stop_tx.send(true);
     });
     let mut graceful = stop_rx.clone();
-    let server =
-        axum::serve(listener, router(Arc::clone(&app))).with_graceful_shutdown(async move {
-            let _ = graceful.wait_for(|stop| *stop).await;
-            eprintln!("reticent: stopping: finishing requests in flight");
-        });
+    let server = axum::serve(listener, routes).with_graceful_shutdown(async move {
+        let _ = graceful.wait_for(|stop| *stop).await;
+        eprintln!("reticent: stopping: finishing requests in flight");
+    });
     let mut deadline = stop_rx;
     let result = tokio::select! {
         r = server => r.map_err(|e| CliError::input(format!("server failed: {e}"))),
