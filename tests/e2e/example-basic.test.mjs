@@ -1,4 +1,4 @@
-// The demo site (examples/basic, what `scripts/demo.sh` serves) works as the README says:
+// The minimal example (examples/basic, served by its own examples/basic/server.mjs) works:
 // its banner's buttons drive consent, batches land in the recordings directory, and
 // `reticent decode` reads them back, masked.
 import { describe, it, before, after } from 'node:test';
