@@ -8,13 +8,40 @@
 //!
 //! The one exported type is [`Recorder`]. Nothing runs before consent: the
 //! constructor only parses options, and the first DOM read happens when
-//! `grantConsent` opens the gate.
+//! `grantConsent` opens the gate. From then on, until consent is withdrawn
+//! (or the recorder is freed), the session:
+//!
+//! - observes the document, open shadow roots and same-origin iframe
+//!   documents with one `MutationObserver`, and turns each callback's records
+//!   into one rrweb `Mutation` event (`mutations.rs`), added subtrees being
+//!   serialised by the snapshot walk so the engine applies identically;
+//! - listens (passive, capture phase) to pointer, touch, scroll, resize,
+//!   input, media, visibility and navigation events (`interactions.rs`);
+//! - wraps `history.pushState`/`replaceState` and
+//!   `CSSStyleSheet.prototype.insertRule`/`deleteRule` with a `Proxy`
+//!   (`patch.rs`), restored on stop;
+//! - bounds its buffer: a mutation flood or an oversized buffer is replaced
+//!   by a fresh snapshot and the loss is counted in the batch header.
+//!
+//! Withdrawing consent, freeing the recorder, or an error inside any of these
+//! callbacks detaches everything at once (`session.rs`); a callback's error is
+//! kept for `takeError`.
+//!
+//! The first snapshot is walked in slices of about 30 ms: the first slice runs
+//! inside `grantConsent` (a typical page is complete after it), the rest from
+//! zero-delay timers owned by the session. Until it is complete nothing is
+//! buffered (`takeBatch` returns `undefined`, interactions are not recorded);
+//! text and attribute changes made meanwhile follow the snapshot as mutations,
+//! and a structural change restarts the walk (after three restarts the
+//! snapshot is taken synchronously). `checkpoint` and the flood guard take
+//! their snapshots synchronously.
 //!
 //! ```js
 //! const recorder = new Recorder({ privacy: { allowQueryParams: ["page"] } });
-//! recorder.grantConsent("s-1", "pv-1");   // Meta + FullSnapshot, buffered
+//! recorder.grantConsent("s-1", "pv-1");   // Meta + FullSnapshot, then live capture
 //! const bytes = recorder.takeBatch();     // gzip'd MessagePack, or undefined
-//! recorder.withdrawConsent();             // drops everything unsent
+//! const failure = recorder.takeError();   // an Error if a page callback failed
+//! recorder.withdrawConsent();             // detaches and drops everything unsent
 //! ```
 //!
 //! Errors thrown to JavaScript are real `Error` objects named `ReticentError`
@@ -23,10 +50,15 @@
 
 mod clock;
 mod error;
+mod interactions;
+mod live;
 mod mirror;
+mod mutations;
 mod options;
 mod page;
+mod patch;
 mod recorder;
+mod session;
 mod snapshot;
 mod strict;
 

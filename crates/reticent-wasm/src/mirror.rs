@@ -1,18 +1,89 @@
 //! The node mirror: which id each recorded DOM node has.
 //!
 //! Ids live in a JS `WeakMap` keyed by the node, so the mirror never keeps a
-//! removed node alive. A mirror belongs to one recording session: withdrawing
+//! removed node alive. Next to the id, the mirror keeps what the mutation
+//! observer needs to know about a recorded node without asking the engine
+//! again: the element depth (for the depth cap) and whether its children are
+//! recorded (not for `<script>`, placeholders, …).
+//!
+//! The mirror counts its live entries: removing a node from the page forgets
+//! its whole subtree ([`Mirror::forget_subtree`]), so the count stays flat over
+//! a long session. A mirror belongs to one recording session: withdrawing
 //! consent drops it, and the next session numbers nodes from 1 again.
 
 use js_sys::{Object, WeakMap};
 use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Node;
+use web_sys::{Element, Node};
+
+/// What the mirror knows about a recorded node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Meta {
+    /// Element depth (`<html>` is 1); for other nodes, their parent's.
+    pub(crate) depth: u32,
+    /// Children are not recorded (`<script>`, blocked placeholders).
+    pub(crate) leaf: bool,
+    /// A blocked placeholder: its attributes are not recorded either.
+    pub(crate) placeholder: bool,
+}
+
+/// A recorded node's id and meta.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) id: u32,
+    pub(crate) meta: Meta,
+}
+
+// The WeakMap value packs an entry into one f64 (exact below 2^53):
+// id in bits 0..32, depth in 32..44, flags above.
+const DEPTH_SHIFT: f64 = 4_294_967_296.0; // 2^32
+const DEPTH_LIMIT: u32 = 4095;
+const LEAF: f64 = 17_592_186_044_416.0; // 2^44
+const PLACEHOLDER: f64 = 35_184_372_088_832.0; // 2^45
+
+fn pack(id: u32, meta: Meta) -> f64 {
+    let mut v = f64::from(id) + f64::from(meta.depth.min(DEPTH_LIMIT)) * DEPTH_SHIFT;
+    if meta.leaf {
+        v += LEAF;
+    }
+    if meta.placeholder {
+        v += PLACEHOLDER;
+    }
+    v
+}
+
+fn unpack(v: f64) -> Option<Entry> {
+    if !(0.0..2.0 * PLACEHOLDER).contains(&v) {
+        return None;
+    }
+    let mut rest = v;
+    let placeholder = rest >= PLACEHOLDER;
+    if placeholder {
+        rest -= PLACEHOLDER;
+    }
+    let leaf = rest >= LEAF;
+    if leaf {
+        rest -= LEAF;
+    }
+    let depth = (rest / DEPTH_SHIFT).floor();
+    let id = rest - depth * DEPTH_SHIFT;
+    // Both are whole numbers in range by construction; `as` saturates.
+    Some(Entry {
+        id: id as u32,
+        meta: Meta {
+            depth: depth as u32,
+            leaf,
+            placeholder,
+        },
+    })
+}
 
 /// Node ↔ id map of one session.
 pub(crate) struct Mirror {
     ids: WeakMap,
     next_id: u32,
+    /// Live entries (assigned and not forgotten).
+    size: u32,
 }
 
 impl Mirror {
@@ -21,27 +92,112 @@ impl Mirror {
         Mirror {
             ids: WeakMap::new(),
             next_id: 1,
+            size: 0,
         }
     }
 
+    /// Forgets every node but keeps numbering where it was, so ids stay unique
+    /// within a page view (used before a fresh full snapshot).
+    pub(crate) fn reset(&mut self) {
+        self.ids = WeakMap::new();
+        self.size = 0;
+    }
+
+    /// The id the next assigned node gets.
+    pub(crate) fn next_id(&self) -> u32 {
+        self.next_id
+    }
+
+    /// How many nodes the mirror holds.
+    pub(crate) fn size(&self) -> u32 {
+        self.size
+    }
+
     /// The id of `node`, if it has been recorded.
-    // Used by the browser tests now and by the mutation observer (a later issue).
-    #[allow(dead_code)]
     pub(crate) fn id_of(&self, node: &Node) -> Option<u32> {
-        let v = self.ids.get(node.unchecked_ref::<Object>()).as_f64()?;
-        // Ids are written by `assign` only, so this is always a u32.
-        Some(v as u32)
+        self.entry(node).map(|e| e.id)
+    }
+
+    /// The id and meta of `node`, if it has been recorded.
+    pub(crate) fn entry(&self, node: &Node) -> Option<Entry> {
+        unpack(self.ids.get(node.unchecked_ref::<Object>()).as_f64()?)
     }
 
     /// Gives `node` a fresh id (replacing any earlier one) and returns it.
     pub(crate) fn assign(&mut self, node: &Node) -> Result<u32, CoreError> {
+        self.assign_with(node, Meta::default())
+    }
+
+    /// Gives `node` a fresh id with `meta` and returns it.
+    pub(crate) fn assign_with(&mut self, node: &Node, meta: Meta) -> Result<u32, CoreError> {
         let id = self.next_id;
         self.next_id = id
             .checked_add(1)
             .ok_or_else(|| CoreError::new(ErrorCode::Internal, "node id space exhausted"))?;
-        self.ids
-            .set(node.unchecked_ref::<Object>(), &JsValue::from(id));
+        let key = node.unchecked_ref::<Object>();
+        if !self.ids.has(key) {
+            self.size = self.size.saturating_add(1);
+        }
+        self.ids.set(key, &JsValue::from(pack(id, meta)));
         Ok(id)
+    }
+
+    /// Updates the meta of an already recorded node (the walk learns whether
+    /// an element is a leaf only after asking the engine).
+    pub(crate) fn set_meta(&mut self, node: &Node, id: u32, meta: Meta) {
+        let key = node.unchecked_ref::<Object>();
+        if self.ids.has(key) {
+            self.ids.set(key, &JsValue::from(pack(id, meta)));
+        }
+    }
+
+    /// Forgets `node` and every recorded node below it (light children and
+    /// open shadow roots). Nodes that are not recorded have no recorded
+    /// descendants, so the walk stops there.
+    pub(crate) fn forget_subtree(&mut self, node: &Node) {
+        let mut stack = vec![node.clone()];
+        while let Some(n) = stack.pop() {
+            if !self.ids.delete(n.unchecked_ref::<Object>()) {
+                continue;
+            }
+            self.size = self.size.saturating_sub(1);
+            let mut child = n.first_child();
+            while let Some(c) = child {
+                child = c.next_sibling();
+                stack.push(c);
+            }
+            if let Some(root) = n.dyn_ref::<Element>().and_then(Element::shadow_root) {
+                let mut child = root.first_child();
+                while let Some(c) = child {
+                    child = c.next_sibling();
+                    stack.push(c);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod pack_tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip() {
+        for (id, depth, leaf, placeholder) in [
+            (1, 0, false, false),
+            (u32::MAX, 4095, true, true),
+            (77, 201, true, false),
+            (5, 3, false, true),
+        ] {
+            let meta = Meta {
+                depth,
+                leaf,
+                placeholder,
+            };
+            assert_eq!(unpack(pack(id, meta)), Some(Entry { id, meta }));
+        }
+        assert_eq!(unpack(f64::NAN), None);
+        assert_eq!(unpack(-1.0), None);
     }
 }
 
@@ -65,6 +221,26 @@ mod tests {
         assert_eq!(m.id_of(&b), Some(2));
         assert_eq!(m.assign(&a).unwrap(), 3, "assign always gives a fresh id");
         assert_eq!(m.id_of(&a), Some(3));
+        assert_eq!(m.size(), 2);
         assert_eq!(Mirror::new().id_of(&a), None, "mirrors share nothing");
+    }
+
+    #[wasm_bindgen_test]
+    fn forgetting_a_subtree_shrinks_the_mirror() {
+        let doc = web_sys::window().unwrap().document().unwrap();
+        let a = doc.create_element("div").unwrap();
+        let b = doc.create_element("span").unwrap();
+        let t = doc.create_text_node("x");
+        a.append_child(&b).unwrap();
+        b.append_child(&t).unwrap();
+        let mut m = Mirror::new();
+        for n in [&a as &web_sys::Node, &b, &t] {
+            m.assign(n).unwrap();
+        }
+        assert_eq!(m.size(), 3);
+        m.forget_subtree(&b);
+        assert_eq!(m.size(), 1);
+        assert_eq!(m.id_of(&t), None);
+        assert_eq!(m.id_of(&a), Some(1));
     }
 }

@@ -46,12 +46,12 @@ impl Page {
     }
 }
 
-fn internal(msg: &str) -> CoreError {
+pub(crate) fn internal(msg: &str) -> CoreError {
     CoreError::new(ErrorCode::Internal, msg)
 }
 
 /// A one-line description of a thrown JS value (its `message` when it has one).
-fn describe(v: &JsValue) -> String {
+pub(crate) fn describe(v: &JsValue) -> String {
     js_sys::Reflect::get(v, &JsValue::from_str("message"))
         .ok()
         .and_then(|m| m.as_string())

@@ -1,42 +1,32 @@
 //! The exported `Recorder`: consent gate, session state and the event buffer.
 
-use reticent_core::batch::{is_valid_id, Batch, BatchHeader};
+use reticent_core::batch::is_valid_id;
 use reticent_core::consent::{ConsentGate, ConsentState, Transition};
-use reticent_core::event::{Event, EventData, FullSnapshotData, MetaData, Offset};
 use reticent_core::privacy::PrivacyEngine;
 use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::prelude::*;
 
-use crate::clock::Clock;
 use crate::error::ReticentError;
-use crate::mirror::Mirror;
 use crate::options::RecorderOptions;
-use crate::page::Page;
-use crate::snapshot;
+use crate::session::Session;
 
 /// A session replay recorder for one page.
 ///
 /// It reads nothing from the page until `grantConsent`; withdrawing consent
-/// drops everything it holds. All state lives in the instance: two recorders
-/// do not share anything.
+/// drops everything it holds. While consent is granted it observes the page
+/// (mutations, interactions, navigations). All state lives in the instance:
+/// two recorders do not share anything.
 #[wasm_bindgen]
 pub struct Recorder {
     engine: PrivacyEngine,
     gate: ConsentGate,
     /// Present only while consent is granted.
     session: Option<Session>,
-}
-
-/// What exists only while recording is allowed.
-struct Session {
-    session_id: String,
-    page_view_id: String,
-    /// Sequence number of the next batch.
-    sequence: u32,
-    /// Events not yet taken by `takeBatch`.
-    buffer: Vec<Event>,
-    mirror: Mirror,
-    clock: Clock,
+    /// An error that stopped recording inside a page callback, until taken.
+    error: Option<CoreError>,
+    /// Nodes per slice of the first snapshot (a test hook; the 30 ms time
+    /// budget applies in any case).
+    slice_nodes: u32,
 }
 
 #[wasm_bindgen]
@@ -53,14 +43,17 @@ impl Recorder {
             engine: PrivacyEngine::new(options.privacy)?,
             gate: ConsentGate::new(),
             session: None,
+            error: None,
+            slice_nodes: u32::MAX,
         })
     }
 
     /// Consent was given: starts a page view with the given ids (1 to 64
-    /// characters of `[A-Za-z0-9_-]`) by buffering a Meta event and a full
-    /// snapshot. A no-op while consent is already granted. Throws
-    /// `INVALID_OPTION` for a bad id; if the snapshot fails, consent stays as
-    /// it was and the error is thrown.
+    /// characters of `[A-Za-z0-9_-]`): takes a full snapshot (buffered with a
+    /// Meta event before this returns on a typical page; a large page is
+    /// walked in ~30 ms slices on timers and buffered when complete), then
+    /// observes the page. A no-op while consent is already granted. Throws `INVALID_OPTION` for a bad id; if starting fails,
+    /// consent stays as it was, nothing stays attached and the error is thrown.
     #[wasm_bindgen(js_name = grantConsent)]
     pub fn grant_consent(
         &mut self,
@@ -68,6 +61,7 @@ impl Recorder {
         #[wasm_bindgen(js_name = pageViewId, unchecked_param_type = "string")]
         page_view_id: JsValue,
     ) -> Result<(), ReticentError> {
+        self.sync();
         if self.gate.is_open() {
             return Ok(());
         }
@@ -75,7 +69,7 @@ impl Recorder {
         let page_view_id = checked_id("pageViewId", &page_view_id)?;
         let previous = self.gate.state();
         if self.gate.apply(ConsentState::Granted) == Transition::Start {
-            match Session::start(&self.engine, session_id, page_view_id) {
+            match Session::start(&self.engine, session_id, page_view_id, self.slice_nodes) {
                 Ok(session) => self.session = Some(session),
                 Err(e) => {
                     self.gate.apply(previous);
@@ -87,8 +81,9 @@ impl Recorder {
         Ok(())
     }
 
-    /// Consent was refused or withdrawn: drops the unsent events, the ids and
-    /// the node mirror. Never throws.
+    /// Consent was refused or withdrawn: disconnects the observer, removes
+    /// every listener, restores wrapped methods, drops the unsent events, the
+    /// ids and the node mirror. Never throws.
     #[wasm_bindgen(js_name = withdrawConsent)]
     pub fn withdraw_consent(&mut self) {
         // `Stop` or not, nothing may outlive a closed gate.
@@ -97,23 +92,29 @@ impl Recorder {
     }
 
     /// The buffered events as one encoded batch (gzip'd MessagePack), or
-    /// `undefined` when consent is not granted or nothing is buffered. The
-    /// buffer is emptied and the sequence number advances. `dropped` (default
-    /// 0) is written in the header: how many events or batches the page's
-    /// queue dropped since the last batch, so losses are counted, never
-    /// silent. Throws `ENCODE` if encoding fails (the events are then
-    /// dropped, not retried).
+    /// `undefined` when consent is not granted or nothing is buffered. Pending
+    /// interactions (sampled positions, throttled scrolls, unfinished inputs)
+    /// are written first. The buffer is emptied and the sequence number
+    /// advances. `dropped` (default 0) is added to the events the recorder
+    /// itself dropped (mutation floods) and written in the header, so losses
+    /// are counted, never silent. Throws `ENCODE` if encoding fails (the
+    /// events are then dropped, not retried).
     #[wasm_bindgen(js_name = takeBatch)]
     pub fn take_batch(&mut self, dropped: Option<u32>) -> Result<Option<Vec<u8>>, ReticentError> {
+        self.sync();
         if !self.gate.is_open() {
             return Ok(None);
         }
-        match self.session.as_mut() {
-            Some(s) if !s.buffer.is_empty() => {
-                Ok(Some(s.take_batch(&self.engine, dropped.unwrap_or(0))?))
+        let Some(session) = self.session.as_mut() else {
+            return Ok(None);
+        };
+        let taken = session.take_batch(&self.engine, dropped.unwrap_or(0));
+        if let Err(e) = &taken {
+            if e.code != ErrorCode::Encode {
+                self.stop_with(e.clone());
             }
-            _ => Ok(None),
         }
+        Ok(taken?)
     }
 
     /// Buffers a fresh Meta event and full snapshot (node ids are assigned
@@ -121,88 +122,97 @@ impl Recorder {
     /// keeps a rolling window that must open with a snapshot. A no-op without
     /// consent.
     pub fn checkpoint(&mut self) -> Result<(), ReticentError> {
+        self.sync();
         if !self.gate.is_open() {
             return Ok(());
         }
-        match self.session.as_mut() {
-            Some(s) => Ok(s.snapshot(&self.engine)?),
-            None => Ok(()),
+        let Some(session) = self.session.as_mut() else {
+            return Ok(());
+        };
+        let result = session.state().and_then(|mut live| live.snapshot());
+        if let Err(e) = &result {
+            self.stop_with(e.clone());
+        }
+        Ok(result?)
+    }
+
+    /// How many events are buffered, counting interactions that the next
+    /// `takeBatch` writes (pending positions, scrolls, inputs).
+    #[wasm_bindgen(js_name = pendingEvents)]
+    pub fn pending_events(&self) -> u32 {
+        let Some(live) = self.session.as_ref().and_then(|s| s.live.try_borrow().ok()) else {
+            return 0;
+        };
+        if live.stopped {
+            return 0;
+        }
+        u32::try_from(live.buffer.len() + live.pending.count()).unwrap_or(u32::MAX)
+    }
+
+    /// How many nodes the node mirror holds (0 without a session): removed
+    /// nodes are forgotten, so this stays flat over a long session.
+    #[wasm_bindgen(js_name = mirrorSize)]
+    pub fn mirror_size(&self) -> u32 {
+        match self.session.as_ref().and_then(|s| s.live.try_borrow().ok()) {
+            Some(live) if !live.stopped => live.mirror.size(),
+            _ => 0,
         }
     }
 
-    /// How many events are buffered.
-    #[wasm_bindgen(js_name = pendingEvents)]
-    pub fn pending_events(&self) -> u32 {
-        self.session
-            .as_ref()
-            .map_or(0, |s| u32::try_from(s.buffer.len()).unwrap_or(u32::MAX))
+    /// The error that stopped recording inside a page callback (observer,
+    /// listener, wrapped method), once: later calls return `undefined`. When
+    /// a callback fails, the recorder stops as on `withdrawConsent`
+    /// (`consentState` reads `"denied"`) and keeps the error here.
+    #[wasm_bindgen(js_name = takeError, unchecked_return_type = "Error | undefined")]
+    pub fn take_error(&mut self) -> JsValue {
+        self.sync();
+        match self.error.take() {
+            Some(e) => ReticentError::from(e).into(),
+            None => JsValue::UNDEFINED,
+        }
     }
 
     /// `"unknown"`, `"granted"` or `"denied"`.
     #[wasm_bindgen(getter, js_name = consentState)]
     pub fn consent_state(&self) -> String {
+        if self.session.as_ref().is_some_and(Session::stopped) {
+            return consent_name(ConsentState::Denied).to_owned();
+        }
         consent_name(self.gate.state()).to_owned()
     }
 }
 
-impl Session {
-    /// Opens a page view: Meta first, then the full snapshot, same timestamp.
-    fn start(
-        engine: &PrivacyEngine,
-        session_id: String,
-        page_view_id: String,
-    ) -> Result<Session, CoreError> {
-        let mut session = Session {
-            session_id,
-            page_view_id,
-            sequence: 0,
-            buffer: Vec::new(),
-            mirror: Mirror::new(),
-            clock: Clock::default(),
-        };
-        session.snapshot(engine)?;
-        Ok(session)
+impl Recorder {
+    /// Limits each slice of the first snapshot to `nodes` nodes, so tests
+    /// can observe a sliced snapshot on a small page. Rust only (not
+    /// exported to JavaScript); applies to the next `grantConsent`.
+    #[doc(hidden)]
+    pub fn set_slice_nodes_for_tests(&mut self, nodes: u32) {
+        self.slice_nodes = nodes.max(1);
     }
 
-    /// Buffers a Meta event and a full snapshot of the page, same timestamp.
-    fn snapshot(&mut self, engine: &PrivacyEngine) -> Result<(), CoreError> {
-        let page = Page::current()?;
-        let at = self.clock.now();
-        let (width, height) = page.viewport();
-        let meta = MetaData {
-            href: engine.url(&page.href()?),
-            width,
-            height,
-        };
-        let node = snapshot::document(&page.document, engine, &mut self.mirror)?;
-        let (left, top) = page.scroll();
-        self.buffer.push(Event::new(at, EventData::Meta(meta)));
-        self.buffer.push(Event::new(
-            at,
-            EventData::FullSnapshot(FullSnapshotData {
-                node,
-                initial_offset: Offset { top, left },
-            }),
-        ));
-        Ok(())
+    /// Finishes stopping a session a callback stopped: keeps its error and
+    /// closes the gate as `withdrawConsent` does.
+    fn sync(&mut self) {
+        let Some(session) = &self.session else { return };
+        if !session.stopped() {
+            return;
+        }
+        let error = session
+            .live
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut l| l.error.take());
+        if self.error.is_none() {
+            self.error = error;
+        }
+        self.withdraw_consent();
     }
 
-    /// Encodes and empties the buffer.
-    fn take_batch(&mut self, engine: &PrivacyEngine, dropped: u32) -> Result<Vec<u8>, CoreError> {
-        let events = std::mem::take(&mut self.buffer);
-        let sequence = self.sequence;
-        self.sequence = sequence.checked_add(1).ok_or_else(|| {
-            CoreError::new(ErrorCode::InvalidState, "batch sequence number exhausted")
-        })?;
-        let mut header = BatchHeader::new(
-            &self.session_id,
-            &self.page_view_id,
-            sequence,
-            engine.policy_digest(),
-        )
-        .with_policy(engine.policy());
-        header.dropped = dropped;
-        Batch::new(header, events).encode()
+    /// Stops after an error of a direct call: the error is thrown to the
+    /// caller, so it is not kept for `takeError`.
+    fn stop_with(&mut self, _thrown: CoreError) {
+        self.withdraw_consent();
     }
 }
 
@@ -235,5 +245,56 @@ mod tests {
         assert_eq!(consent_name(ConsentState::Unknown), "unknown");
         assert_eq!(consent_name(ConsentState::Granted), "granted");
         assert_eq!(consent_name(ConsentState::Denied), "denied");
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use crate::live::with_live;
+    use std::rc::Rc;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// A callback that fails stops everything and reports once.
+    #[wasm_bindgen_test]
+    fn a_failing_callback_stops_the_recorder_and_reports_once() {
+        let mut r = Recorder::new(JsValue::UNDEFINED).unwrap();
+        r.grant_consent(JsValue::from_str("s-1"), JsValue::from_str("pv-1"))
+            .unwrap();
+        assert!(r.pending_events() > 0);
+        let live = Rc::downgrade(&r.session.as_ref().unwrap().live);
+        // What any observer, listener or wrapped method does with an error.
+        with_live(&live, |_| {
+            Err(CoreError::new(
+                ErrorCode::Internal,
+                "simulated callback failure",
+            ))
+        });
+        assert_eq!(r.pending_events(), 0, "buffers dropped at once");
+        assert_eq!(r.mirror_size(), 0);
+        assert_eq!(r.consent_state(), "denied");
+        // Listeners are detached even before the recorder is called again.
+        let doc = web_sys::window().unwrap().document().unwrap();
+        let ev = web_sys::Event::new("click").unwrap();
+        doc.dispatch_event(&ev).unwrap();
+
+        let err = r.take_error();
+        let e = err.dyn_ref::<js_sys::Error>().expect("an Error");
+        assert_eq!(String::from(e.name()), "ReticentError");
+        assert!(String::from(e.message()).contains("simulated"));
+        let code = js_sys::Reflect::get(&err, &JsValue::from_str("code")).unwrap();
+        assert_eq!(code.as_string().as_deref(), Some("INTERNAL"));
+        assert!(r.take_error().is_undefined(), "reported once");
+        assert!(r.session.is_none(), "closures freed");
+        assert_eq!(r.take_batch(None).unwrap(), None);
+
+        // A new grant starts afresh.
+        r.grant_consent(JsValue::from_str("s-2"), JsValue::from_str("pv-2"))
+            .unwrap();
+        assert_eq!(r.consent_state(), "granted");
+        assert_eq!(r.pending_events(), 2);
     }
 }

@@ -18,8 +18,13 @@
 //!   blocked: the engine records a sized placeholder, the subtree is not read,
 //!   the recursion stays bounded, and the batch decodes within the collector's
 //!   depth limit.
-//! - Same-origin iframes are recorded as empty elements; their documents are
-//!   added by the capture issue that observes them.
+//! - Iframes are recorded as elements; the walk reports them, and the
+//!   session attaches the document of each same-origin one in a separate
+//!   `isAttachIframe` mutation ([`iframe_document`]), as rrweb's recorder
+//!   does. The nodes of such a document carry its id as `rootId`.
+//! - The same walk serialises the subtrees the mutation observer adds
+//!   ([`subtree`]), so added nodes are scrubbed exactly like the snapshot's.
+//!   The walk reports the open shadow roots it met, for the observer.
 
 use reticent_core::batch::MAX_DOM_DEPTH;
 use reticent_core::node::{
@@ -29,32 +34,114 @@ use reticent_core::privacy::{is_url_attribute, ElementFacts, PrivacyEngine, Text
 use reticent_core::CoreError;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    Document, DocumentType, Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node,
+    Document, DocumentType, Element, HtmlIFrameElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement, Node, ShadowRoot,
 };
 
-use crate::mirror::Mirror;
+use crate::mirror::{Meta, Mirror};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// A serialised tree and the open shadow roots and iframes met on the way.
+pub(crate) struct Serialized {
+    pub(crate) node: SerializedNode,
+    pub(crate) shadow_roots: Vec<ShadowRoot>,
+    pub(crate) iframes: Vec<HtmlIFrameElement>,
+}
 
 /// Serialises `doc` with fresh ids from `mirror`.
 pub(crate) fn document(
     doc: &Document,
     engine: &PrivacyEngine,
     mirror: &mut Mirror,
-) -> Result<SerializedNode, CoreError> {
-    let mut walk = Walk {
-        engine,
-        mirror,
-        base: doc.base_uri().ok().flatten(),
-    };
+) -> Result<Serialized, CoreError> {
+    let mut walk = Walk::new(engine, mirror, doc);
     let id = walk.mirror.assign(doc)?;
     let children = walk.children(doc, 0, TextContext::Body)?;
     let compat = doc.compat_mode();
-    Ok(SerializedNode::Document(DocumentNode::new(
-        id,
-        children,
-        Some(&compat),
-    )))
+    let node = SerializedNode::Document(DocumentNode::new(id, children, Some(&compat)));
+    Ok(walk.finish(node))
+}
+
+/// Serialises the document of a same-origin iframe with fresh ids; every
+/// node below the document carries the document's id as `rootId`.
+pub(crate) fn iframe_document(
+    doc: &Document,
+    engine: &PrivacyEngine,
+    mirror: &mut Mirror,
+) -> Result<Serialized, CoreError> {
+    let mut walk = Walk::new(engine, mirror, doc);
+    let id = walk.mirror.assign(doc)?;
+    walk.root_id = Some(id);
+    let children = walk.children(doc, 0, TextContext::Body)?;
+    let compat = doc.compat_mode();
+    let node = SerializedNode::Document(DocumentNode::new(id, children, Some(&compat)));
+    Ok(walk.finish(node))
+}
+
+/// Serialises `node`, a node added under a recorded parent whose element
+/// depth is `parent_depth`, with fresh ids; `ctx` follows from the parent
+/// (`<style>` text is CSS); `root_id` is the id of the iframe document the
+/// node lives in (`None` in the page's own document). `None` for node kinds
+/// rrweb does not record.
+pub(crate) fn subtree(
+    node: &Node,
+    parent_depth: u32,
+    ctx: TextContext,
+    root_id: Option<u32>,
+    engine: &PrivacyEngine,
+    mirror: &mut Mirror,
+) -> Result<Option<Serialized>, CoreError> {
+    let doc = node.owner_document();
+    let mut walk = Walk {
+        engine,
+        mirror,
+        base: doc.and_then(|d| d.base_uri().ok().flatten()),
+        shadow_roots: Vec::new(),
+        iframes: Vec::new(),
+        root_id,
+    };
+    let depth = usize::try_from(parent_depth).unwrap_or(usize::MAX);
+    Ok(walk.node(node, depth, ctx)?.map(|node| walk.finish(node)))
+}
+
+/// The text context of the children of `parent` (a recorded node).
+pub(crate) fn context_of(parent: &Node) -> TextContext {
+    match parent.dyn_ref::<Element>() {
+        Some(el) if el.local_name().eq_ignore_ascii_case("style") => TextContext::Style,
+        Some(el)
+            if el.local_name().eq_ignore_ascii_case("script")
+                || el.local_name().eq_ignore_ascii_case("noscript") =>
+        {
+            TextContext::Script
+        }
+        _ => TextContext::Body,
+    }
+}
+
+/// The facts-based attribute reading shared with the mutation observer:
+/// URL attributes resolved against the document base.
+pub(crate) fn resolve_attribute(el: &Element, name: &str, value: String) -> String {
+    if !is_url_attribute(name) {
+        return value;
+    }
+    let base = el
+        .owner_document()
+        .and_then(|d| d.base_uri().ok().flatten());
+    resolve(base.as_deref(), value)
+}
+
+/// The first step of serialising a node.
+enum Start {
+    /// A leaf, or an element whose children are not recorded.
+    Done(Option<SerializedNode>),
+    /// An element whose children (at `depth`, in `ctx`) remain to be walked.
+    Open {
+        node: ElementNode,
+        el: Element,
+        depth: usize,
+        ctx: TextContext,
+    },
 }
 
 struct Walk<'a> {
@@ -62,9 +149,34 @@ struct Walk<'a> {
     mirror: &'a mut Mirror,
     /// `document.baseURI`, for resolving URL attributes.
     base: Option<String>,
+    /// Open shadow roots met, for the mutation observer.
+    shadow_roots: Vec<ShadowRoot>,
+    /// Iframes met, whose documents the session attaches.
+    iframes: Vec<HtmlIFrameElement>,
+    /// The iframe document being walked (`rootId` of its nodes).
+    root_id: Option<u32>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
+    fn new(engine: &'a PrivacyEngine, mirror: &'a mut Mirror, doc: &Document) -> Self {
+        Walk {
+            engine,
+            mirror,
+            base: doc.base_uri().ok().flatten(),
+            shadow_roots: Vec::new(),
+            iframes: Vec::new(),
+            root_id: None,
+        }
+    }
+
+    fn finish(self, node: SerializedNode) -> Serialized {
+        Serialized {
+            node,
+            shadow_roots: self.shadow_roots,
+            iframes: self.iframes,
+        }
+    }
+
     /// The children of `parent`, which sits at `depth` (0 for the document;
     /// for a shadow root, its host's depth).
     fn children(
@@ -84,27 +196,61 @@ impl Walk<'_> {
         Ok(out)
     }
 
-    /// One node whose parent is at `depth`; `None` for node kinds rrweb does
-    /// not record (processing instructions).
+    /// One node whose parent is at `depth`, with its subtree; `None` for node
+    /// kinds rrweb does not record (processing instructions).
     fn node(
         &mut self,
         node: &Node,
         depth: usize,
         ctx: TextContext,
     ) -> Result<Option<SerializedNode>, CoreError> {
+        match self.start(node, depth, ctx)? {
+            Start::Done(s) => Ok(s),
+            Start::Open {
+                mut node,
+                el,
+                depth,
+                ctx,
+            } => {
+                node.child_nodes = self.children(&el, depth, ctx)?;
+                if let Some(root) = el.shadow_root() {
+                    self.shadow(&mut node, &root, depth)?;
+                    self.shadow_roots.push(root);
+                }
+                self.met_element(&el);
+                Ok(Some(self.rooted(SerializedNode::Element(node))))
+            }
+        }
+    }
+
+    /// Serialises `node` itself (children excluded): leaves are done, an
+    /// element whose children are recorded is `Open` for the caller to fill.
+    fn start(&mut self, node: &Node, depth: usize, ctx: TextContext) -> Result<Start, CoreError> {
         let serialized = match node.node_type() {
-            Node::ELEMENT_NODE => self.element(node.unchecked_ref::<Element>(), depth + 1)?,
+            Node::ELEMENT_NODE => {
+                let el = node.unchecked_ref::<Element>();
+                let (node, child_ctx) = self.element(el, depth + 1)?;
+                return Ok(match child_ctx {
+                    Some(ctx) => Start::Open {
+                        node,
+                        el: el.clone(),
+                        depth: depth + 1,
+                        ctx,
+                    },
+                    None => Start::Done(Some(self.rooted(SerializedNode::Element(node)))),
+                });
+            }
             Node::TEXT_NODE => {
-                let id = self.mirror.assign(node)?;
+                let id = self.mirror.assign_with(node, leaf_meta(depth))?;
                 let raw = node.node_value().unwrap_or_default();
                 let text = self.engine.text(&raw, ctx);
                 SerializedNode::Text(TextNode::new(id, text, ctx == TextContext::Style))
             }
-            Node::CDATA_SECTION_NODE => {
-                SerializedNode::Cdata(CdataNode::new(self.mirror.assign(node)?))
-            }
+            Node::CDATA_SECTION_NODE => SerializedNode::Cdata(CdataNode::new(
+                self.mirror.assign_with(node, leaf_meta(depth))?,
+            )),
             Node::COMMENT_NODE => {
-                let id = self.mirror.assign(node)?;
+                let id = self.mirror.assign_with(node, leaf_meta(depth))?;
                 let raw = node.node_value().unwrap_or_default();
                 SerializedNode::Comment(CommentNode::new(
                     id,
@@ -113,9 +259,9 @@ impl Walk<'_> {
             }
             Node::DOCUMENT_TYPE_NODE => {
                 let Some(dt) = node.dyn_ref::<DocumentType>() else {
-                    return Ok(None);
+                    return Ok(Start::Done(None));
                 };
-                let id = self.mirror.assign(node)?;
+                let id = self.mirror.assign_with(node, leaf_meta(depth))?;
                 SerializedNode::DocumentType(DocumentTypeNode::new(
                     id,
                     &dt.name(),
@@ -123,31 +269,53 @@ impl Walk<'_> {
                     &dt.system_id(),
                 ))
             }
-            _ => return Ok(None),
+            _ => return Ok(Start::Done(None)),
         };
-        Ok(Some(serialized))
+        Ok(Start::Done(Some(self.rooted(serialized))))
     }
 
-    /// An element at `depth` (`<html>` is 1), with its subtree.
-    fn element(&mut self, el: &Element, depth: usize) -> Result<SerializedNode, CoreError> {
+    /// `node` with the walk's `rootId`, if any.
+    fn rooted(&self, mut node: SerializedNode) -> SerializedNode {
+        if let Some(root) = self.root_id {
+            set_root_id(&mut node, root);
+        }
+        node
+    }
+
+    /// Notes an element whose children were walked (iframes are attached later).
+    fn met_element(&mut self, el: &Element) {
+        if let Some(iframe) = el.dyn_ref::<HtmlIFrameElement>() {
+            self.iframes.push(iframe.clone());
+        }
+    }
+
+    /// An element at `depth` (`<html>` is 1) without its children, and the
+    /// text context of its children when they are recorded.
+    fn element(
+        &mut self,
+        el: &Element,
+        depth: usize,
+    ) -> Result<(ElementNode, Option<TextContext>), CoreError> {
         let id = self.mirror.assign(el)?;
         // Fail closed beyond the depth cap: a placeholder, the subtree unread.
         let facts = self.facts(el, depth > MAX_DOM_DEPTH);
         let decision = self.engine.element(&facts);
         let mut node = decision.node;
         node.id = id;
-        if decision.descend {
-            let ctx = if node.tag_name == "style" {
+        let meta = Meta {
+            depth: u32::try_from(depth).unwrap_or(u32::MAX),
+            leaf: !decision.descend,
+            placeholder: node.need_block,
+        };
+        self.mirror.set_meta(el, id, meta);
+        let ctx = decision.descend.then(|| {
+            if node.tag_name == "style" {
                 TextContext::Style
             } else {
                 TextContext::Body
-            };
-            node.child_nodes = self.children(el, depth, ctx)?;
-            if let Some(root) = el.shadow_root() {
-                self.shadow(&mut node, &root, depth)?;
             }
-        }
-        Ok(SerializedNode::Element(node))
+        });
+        Ok((node, ctx))
     }
 
     /// Appends an open shadow root's children to its host.
@@ -198,16 +366,43 @@ impl Walk<'_> {
         facts
     }
 
-    /// `raw` resolved against the document base; unchanged when it is empty
-    /// or cannot be resolved.
+    /// `raw` resolved against the document base.
     fn resolve(&self, raw: String) -> String {
-        let (Some(base), false) = (&self.base, raw.trim().is_empty()) else {
-            return raw;
-        };
-        match web_sys::Url::new_with_base(&raw, base) {
-            Ok(url) => url.href(),
-            Err(_) => raw,
-        }
+        resolve(self.base.as_deref(), raw)
+    }
+}
+
+/// `raw` resolved against `base`; unchanged when it is empty or cannot be
+/// resolved.
+fn resolve(base: Option<&str>, raw: String) -> String {
+    let (Some(base), false) = (base, raw.trim().is_empty()) else {
+        return raw;
+    };
+    match web_sys::Url::new_with_base(&raw, base) {
+        Ok(url) => url.href(),
+        Err(_) => raw,
+    }
+}
+
+/// Sets `rootId` on a node of an iframe document.
+fn set_root_id(node: &mut SerializedNode, root: u32) {
+    let slot = match node {
+        SerializedNode::Document(n) => &mut n.root_id,
+        SerializedNode::DocumentType(n) => &mut n.root_id,
+        SerializedNode::Element(n) => &mut n.root_id,
+        SerializedNode::Text(n) => &mut n.root_id,
+        SerializedNode::Cdata(n) => &mut n.root_id,
+        SerializedNode::Comment(n) => &mut n.root_id,
+    };
+    *slot = Some(root);
+}
+
+/// Mirror meta of a node that has no recorded children, under a parent at `depth`.
+fn leaf_meta(depth: usize) -> Meta {
+    Meta {
+        depth: u32::try_from(depth).unwrap_or(u32::MAX),
+        leaf: true,
+        placeholder: false,
     }
 }
 
@@ -224,5 +419,172 @@ fn form_state(el: &Element, tag: &str) -> (Option<String>, Option<bool>) {
         "textarea" => (el.dyn_ref::<HtmlTextAreaElement>().map(|t| t.value()), None),
         "select" => (el.dyn_ref::<HtmlSelectElement>().map(|s| s.value()), None),
         _ => (None, None),
+    }
+}
+
+/// A full snapshot of the page's document taken in slices: the same walk as
+/// [`document`], with an explicit stack instead of recursion so it can stop
+/// after a time budget and resume from a timer.
+///
+/// Resuming is only valid while the document's structure has not changed:
+/// the session restarts the walk when a `childList` record arrives between
+/// slices (see `Live::step`). Open shadow roots met are reported at once, so
+/// changes inside them are observed from then on.
+pub(crate) struct SlicedWalk {
+    base: Option<String>,
+    stack: Vec<Frame>,
+    shadow_roots: Vec<ShadowRoot>,
+    iframes: Vec<HtmlIFrameElement>,
+    compat: String,
+    doc_id: u32,
+    done: Option<Vec<SerializedNode>>,
+}
+
+/// A parent whose children are being walked.
+struct Frame {
+    /// The element under construction (`None` for the document).
+    node: Option<ElementNode>,
+    el: Option<Element>,
+    /// The next child to visit.
+    cursor: Option<Node>,
+    /// Children serialised so far (the document's, for the bottom frame).
+    children: Vec<SerializedNode>,
+    depth: usize,
+    ctx: TextContext,
+    /// Walking the host's shadow root (children get `isShadow`).
+    in_shadow: bool,
+    /// This element is itself a shadow root child.
+    is_shadow: bool,
+}
+
+impl SlicedWalk {
+    /// Starts a walk of `doc` (assigns the document's id).
+    pub(crate) fn new(doc: &Document, mirror: &mut Mirror) -> Result<Self, CoreError> {
+        let doc_id = mirror.assign(doc)?;
+        Ok(SlicedWalk {
+            base: doc.base_uri().ok().flatten(),
+            stack: vec![Frame {
+                node: None,
+                el: None,
+                cursor: doc.first_child(),
+                children: Vec::new(),
+                depth: 0,
+                ctx: TextContext::Body,
+                in_shadow: false,
+                is_shadow: false,
+            }],
+            shadow_roots: Vec::new(),
+            iframes: Vec::new(),
+            compat: doc.compat_mode(),
+            doc_id,
+            done: None,
+        })
+    }
+
+    /// Walks up to `budget` nodes; `true` once the document is complete.
+    /// Shadow roots met in this slice are appended to `new_roots`.
+    pub(crate) fn step(
+        &mut self,
+        engine: &PrivacyEngine,
+        mirror: &mut Mirror,
+        budget: u32,
+        new_roots: &mut Vec<ShadowRoot>,
+    ) -> Result<bool, CoreError> {
+        let mut walk = Walk {
+            engine,
+            mirror,
+            base: self.base.clone(),
+            shadow_roots: Vec::new(),
+            iframes: Vec::new(),
+            root_id: None,
+        };
+        let mut visited = 0u32;
+        while self.done.is_none() && visited < budget {
+            visited += 1;
+            let Some(top) = self.stack.last_mut() else {
+                break;
+            };
+            if let Some(child) = top.cursor.take() {
+                top.cursor = child.next_sibling();
+                let (depth, ctx, in_shadow) = (top.depth, top.ctx, top.in_shadow);
+                match walk.start(&child, depth, ctx)? {
+                    Start::Done(Some(mut n)) => {
+                        if in_shadow {
+                            n.set_is_shadow();
+                        }
+                        top.children.push(n);
+                    }
+                    Start::Done(None) => {}
+                    Start::Open {
+                        node,
+                        el,
+                        depth,
+                        ctx,
+                    } => {
+                        let cursor = el.first_child();
+                        self.stack.push(Frame {
+                            node: Some(node),
+                            el: Some(el),
+                            cursor,
+                            children: Vec::new(),
+                            depth,
+                            ctx,
+                            in_shadow: false,
+                            is_shadow: in_shadow,
+                        });
+                    }
+                }
+                continue;
+            }
+            // Light children done: the open shadow root's children follow.
+            if !top.in_shadow {
+                if let Some(root) = top.el.as_ref().and_then(Element::shadow_root) {
+                    top.in_shadow = true;
+                    top.ctx = TextContext::Body;
+                    top.cursor = root.first_child();
+                    if let Some(n) = top.node.as_mut() {
+                        n.is_shadow_host = true;
+                    }
+                    new_roots.push(root.clone());
+                    self.shadow_roots.push(root);
+                    continue;
+                }
+            }
+            let Some(frame) = self.stack.pop() else {
+                break;
+            };
+            match (frame.node, frame.el) {
+                (Some(mut node), Some(el)) => {
+                    node.child_nodes = frame.children;
+                    walk.met_element(&el);
+                    let mut n = SerializedNode::Element(node);
+                    if frame.is_shadow {
+                        n.set_is_shadow();
+                    }
+                    match self.stack.last_mut() {
+                        Some(parent) => parent.children.push(n),
+                        None => self.done = Some(vec![n]),
+                    }
+                }
+                // The document frame: the walk is complete.
+                _ => self.done = Some(frame.children),
+            }
+        }
+        self.iframes.append(&mut walk.iframes);
+        Ok(self.done.is_some())
+    }
+
+    /// The finished document, once [`SlicedWalk::step`] returned `true`.
+    pub(crate) fn finish(self) -> Option<Serialized> {
+        let children = self.done?;
+        Some(Serialized {
+            node: SerializedNode::Document(DocumentNode::new(
+                self.doc_id,
+                children,
+                Some(&self.compat),
+            )),
+            shadow_roots: self.shadow_roots,
+            iframes: self.iframes,
+        })
     }
 }

@@ -131,3 +131,58 @@ impl Drop for Address {
             .replace_state_with_url(&JsValue::NULL, "", Some(&self.0));
     }
 }
+
+/// Waits for a macrotask, so pending MutationObserver callbacks (microtasks)
+/// have run.
+pub async fn settle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// The incremental payloads of a batch, in order.
+pub fn incrementals(batch: &Batch) -> Vec<&reticent_core::incremental::IncrementalData> {
+    batch
+        .events
+        .iter()
+        .filter_map(|e| match &e.data {
+            EventData::Incremental(d) => Some(d),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The mutation payloads of a batch, in order.
+pub fn mutations(batch: &Batch) -> Vec<&reticent_core::incremental::MutationData> {
+    incrementals(batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            reticent_core::incremental::IncrementalData::Mutation(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Takes the pending batch, if any (`None` when nothing is buffered).
+pub fn take_some(r: &mut Recorder) -> Option<Batch> {
+    let bytes = r.take_batch(None).unwrap()?;
+    Some(Batch::decode(&bytes, &DecodeLimits::default()).unwrap())
+}
+
+/// The id the recorder gave the element with `id` in the last snapshot of `batch`.
+pub fn snapshot_id(batch: &Batch, id: &str) -> u32 {
+    by_id(snapshot(batch), id).id
+}

@@ -1,0 +1,790 @@
+//! The state a recording session shares between the exported `Recorder` and
+//! the page's callbacks (mutation observer, listeners, wrapped methods).
+//!
+//! Callbacks hold a `Weak<RefCell<Live>>`: once the session is dropped they do
+//! nothing. Every callback goes through [`with_live`], which never panics and
+//! turns an error into [`Live::fail`]: everything is detached from the page at
+//! once, buffers are dropped and the error is kept for `takeError`. The
+//! closures themselves are freed when the `Recorder` next looks at the
+//! session (a closure cannot be freed while it runs).
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Array, Function, Object, Reflect};
+use reticent_core::event::{Event, EventData, FullSnapshotData, MetaData, Offset};
+use reticent_core::incremental::{
+    AddedNode, IncrementalData, InputData, MouseMoveData, MutationData, Position,
+};
+use reticent_core::incremental::{ScrollData, TouchMoveData, ViewportResizeData};
+use reticent_core::privacy::PrivacyEngine;
+use reticent_core::CoreError;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{
+    Document, Element, EventTarget, HtmlIFrameElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement, MutationObserver, MutationObserverInit, MutationRecord, Node,
+};
+
+use crate::clock::Clock;
+use crate::mirror::Mirror;
+use crate::mutations;
+use crate::page::{describe, internal, Page};
+use crate::snapshot::{self, SlicedWalk};
+
+/// More added nodes than this in one mutation callback: take a fresh full
+/// snapshot instead of serialising the flood.
+pub(crate) const MAX_ADDED_NODES: u32 = 5_000;
+/// Incremental events buffered since the last snapshot before the buffer is
+/// replaced by a fresh snapshot.
+pub(crate) const MAX_INCREMENTAL_EVENTS: usize = 20_000;
+/// Estimated bytes of incremental events buffered since the last snapshot
+/// before the buffer is replaced by a fresh snapshot.
+pub(crate) const MAX_INCREMENTAL_BYTES: usize = 8 * 1024 * 1024;
+
+/// Time budget of one slice of the first snapshot.
+pub(crate) const SLICE_MS: f64 = 30.0;
+/// Structural changes tolerated while slicing before a synchronous snapshot.
+pub(crate) const MAX_RESTARTS: u32 = 3;
+/// Text and attribute records kept while slicing before a restart.
+const MAX_DEFERRED_RECORDS: u32 = 10_000;
+
+/// Mouse and touch positions: one per this many ms.
+const SAMPLE_MS: u64 = 50;
+/// Positions are flushed as one event after this many ms.
+const MOVE_FLUSH_MS: u64 = 500;
+/// Scrolls are recorded at most once per target per this many ms.
+const SCROLL_MS: u64 = 100;
+/// Viewport sizes are recorded at most once per this many ms.
+const RESIZE_MS: u64 = 200;
+
+/// The shared session state.
+pub(crate) struct Live {
+    pub(crate) engine: PrivacyEngine,
+    pub(crate) buffer: Vec<Event>,
+    pub(crate) mirror: Mirror,
+    pub(crate) clock: Clock,
+    /// JS-side handles, enough to detach everything from the page.
+    pub(crate) handles: Handles,
+    /// Set once a callback failed; the recorder then stops.
+    pub(crate) error: Option<CoreError>,
+    pub(crate) stopped: bool,
+    /// Events dropped by the flood guard since the last batch.
+    pub(crate) dropped: u32,
+    /// Incremental events and their estimated size since the last snapshot.
+    pub(crate) incremental_events: usize,
+    pub(crate) incremental_bytes: usize,
+    pub(crate) pending: Pending,
+    /// Same-origin iframes whose documents are attached, with that document.
+    pub(crate) iframes: Vec<(HtmlIFrameElement, Document)>,
+    /// Incremented by every full snapshot (ids are renumbered then).
+    pub(crate) generation: u64,
+    /// The first snapshot while it is taken in slices.
+    pub(crate) slicing: Option<Slicing>,
+    /// At most this many nodes per slice (tests set it; the time budget
+    /// applies in any case).
+    pub(crate) slice_nodes: u32,
+}
+
+/// A sliced snapshot in progress.
+pub(crate) struct Slicing {
+    walk: SlicedWalk,
+    /// Walks restarted because the structure changed between slices.
+    restarts: u32,
+    /// Text and attribute records seen meanwhile, applied once the
+    /// snapshot is buffered.
+    deferred: Vec<Array>,
+    deferred_records: u32,
+}
+
+/// Interaction data waiting to be written as events.
+#[derive(Default)]
+pub(crate) struct Pending {
+    mouse: Positions,
+    touch: Positions,
+    /// Latest scroll per target not yet recorded, and when each target was
+    /// last recorded.
+    scrolls: BTreeMap<u32, (i32, i32)>,
+    scroll_times: BTreeMap<u32, u64>,
+    resize: Option<(u32, u32)>,
+    resize_time: u64,
+    /// At most one pending Input per element: (id, element, userTriggered).
+    inputs: Vec<(u32, Element, bool)>,
+}
+
+#[derive(Default)]
+struct Positions {
+    list: Vec<(i32, i32, u32, u64)>,
+    window_start: u64,
+}
+
+impl Pending {
+    /// How many events flushing would write.
+    pub(crate) fn count(&self) -> usize {
+        usize::from(!self.mouse.list.is_empty())
+            + usize::from(!self.touch.list.is_empty())
+            + self.scrolls.len()
+            + usize::from(self.resize.is_some())
+            + self.inputs.len()
+    }
+}
+
+/// Everything the session attached to the page, as JS references, so that it
+/// can be detached from inside a callback without freeing the running closure.
+#[derive(Default)]
+pub(crate) struct Handles {
+    pub(crate) observer: Option<MutationObserver>,
+    pub(crate) listeners: Vec<(EventTarget, &'static str, Function)>,
+    pub(crate) patches: Vec<PatchHandle>,
+    /// The snapshot slicer's timer callback, and its pending timeout.
+    pub(crate) step_fn: Option<Function>,
+    pub(crate) timer: Option<i32>,
+}
+
+/// A method replaced by a `Proxy` whose `apply` trap records the call.
+pub(crate) struct PatchHandle {
+    pub(crate) object: Object,
+    pub(crate) key: &'static str,
+    pub(crate) original: JsValue,
+    pub(crate) proxy: JsValue,
+    pub(crate) handler: Object,
+    pub(crate) had_own: bool,
+}
+
+impl Handles {
+    /// Detaches everything; idempotent and never throws.
+    pub(crate) fn detach(&mut self) {
+        if let Some(observer) = self.observer.take() {
+            observer.disconnect();
+        }
+        self.clear_timer();
+        self.step_fn = None;
+        for (target, kind, f) in self.listeners.drain(..) {
+            let _ = target.remove_event_listener_with_callback_and_bool(kind, &f, true);
+        }
+        for p in self.patches.drain(..) {
+            // Without its trap the proxy forwards every call to the original,
+            // so a reference the page kept stays harmless.
+            let _ = Reflect::delete_property(&p.handler, &JsValue::from_str("apply"));
+            let key = JsValue::from_str(p.key);
+            let still_ours = Reflect::get(&p.object, &key).is_ok_and(|v| v == p.proxy);
+            if still_ours {
+                if p.had_own {
+                    let _ = Reflect::set(&p.object, &key, &p.original);
+                } else {
+                    let _ = Reflect::delete_property(&p.object, &key);
+                }
+            }
+        }
+    }
+}
+
+impl Handles {
+    /// Cancels the slicer's pending timeout, if any.
+    pub(crate) fn clear_timer(&mut self) {
+        if let (Some(id), Some(window)) = (self.timer.take(), web_sys::window()) {
+            window.clear_timeout_with_handle(id);
+        }
+    }
+}
+
+/// Runs `f` on the session behind `weak`, if it is still recording. Never
+/// panics: a busy or dropped session skips the call, an error stops it.
+pub(crate) fn with_live(
+    weak: &Weak<RefCell<Live>>,
+    f: impl FnOnce(&mut Live) -> Result<(), CoreError>,
+) {
+    let Some(rc) = weak.upgrade() else { return };
+    let Ok(mut live) = rc.try_borrow_mut() else {
+        return;
+    };
+    if live.stopped {
+        return;
+    }
+    if let Err(e) = f(&mut live) {
+        live.fail(e);
+    }
+}
+
+impl Live {
+    pub(crate) fn new(engine: PrivacyEngine) -> Rc<RefCell<Live>> {
+        Rc::new(RefCell::new(Live {
+            engine,
+            buffer: Vec::new(),
+            mirror: Mirror::new(),
+            clock: Clock::default(),
+            handles: Handles::default(),
+            error: None,
+            stopped: false,
+            dropped: 0,
+            incremental_events: 0,
+            incremental_bytes: 0,
+            pending: Pending::default(),
+            iframes: Vec::new(),
+            generation: 0,
+            slicing: None,
+            slice_nodes: u32::MAX,
+        }))
+    }
+
+    /// Stops after an internal error: detaches from the page, drops all data.
+    pub(crate) fn fail(&mut self, e: CoreError) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        self.stop();
+    }
+
+    /// Detaches from the page and drops all data; idempotent.
+    pub(crate) fn stop(&mut self) {
+        self.stopped = true;
+        self.handles.detach();
+        self.buffer = Vec::new();
+        self.pending = Pending::default();
+        self.iframes = Vec::new();
+        self.slicing = None;
+        self.mirror.reset();
+    }
+
+    /// Buffers an incremental event; past the buffer caps, the incremental
+    /// events are dropped (and counted) and a fresh snapshot replaces them.
+    pub(crate) fn push_incremental(
+        &mut self,
+        data: IncrementalData,
+        estimated_bytes: usize,
+    ) -> Result<(), CoreError> {
+        let at = self.clock.now();
+        self.buffer
+            .push(Event::new(at, EventData::Incremental(data)));
+        self.count(estimated_bytes)
+    }
+
+    /// Buffers a Meta or Custom event now, counted like incremental events.
+    pub(crate) fn push(&mut self, data: EventData) -> Result<(), CoreError> {
+        let at = self.clock.now();
+        self.buffer.push(Event::new(at, data));
+        self.count(64)
+    }
+
+    /// Counts one more event since the snapshot; past the caps, checkout.
+    fn count(&mut self, estimated_bytes: usize) -> Result<(), CoreError> {
+        self.incremental_events += 1;
+        self.incremental_bytes = self.incremental_bytes.saturating_add(estimated_bytes);
+        if self.incremental_events > MAX_INCREMENTAL_EVENTS
+            || self.incremental_bytes > MAX_INCREMENTAL_BYTES
+        {
+            self.recheckout(0)?;
+        }
+        Ok(())
+    }
+
+    /// Drops everything buffered (counted in `dropped`) and takes a fresh
+    /// snapshot: rrweb's checkout, the answer to mutation floods.
+    /// `extra` counts events lost that were never buffered (the flood itself).
+    pub(crate) fn recheckout(&mut self, extra: usize) -> Result<(), CoreError> {
+        let lost = self.buffer.len() + self.pending.count() + extra;
+        self.dropped = self
+            .dropped
+            .saturating_add(u32::try_from(lost).unwrap_or(u32::MAX));
+        self.buffer = Vec::new();
+        self.pending = Pending::default();
+        self.snapshot()
+    }
+
+    /// Buffers a Meta event and a full snapshot of the page, same timestamp.
+    /// Pending interactions are written first (their ids are about to be
+    /// renumbered) and mutation records not yet delivered are discarded: the
+    /// snapshot already shows their effect.
+    pub(crate) fn snapshot(&mut self) -> Result<(), CoreError> {
+        // A synchronous snapshot supersedes a sliced one in progress.
+        self.slicing = None;
+        self.handles.clear_timer();
+        self.flush_pending()?;
+        if let Some(observer) = &self.handles.observer {
+            let _ = observer.take_records();
+        }
+        self.mirror.reset();
+        self.iframes.clear();
+        self.generation += 1;
+        let page = Page::current()?;
+        let at = self.clock.now();
+        let (width, height) = page.viewport();
+        let meta = MetaData {
+            href: self.engine.url(&page.href()?),
+            width,
+            height,
+        };
+        let serialized = snapshot::document(&page.document, &self.engine, &mut self.mirror)?;
+        let (left, top) = page.scroll();
+        self.buffer.push(Event::new(at, EventData::Meta(meta)));
+        self.buffer.push(Event::new(
+            at,
+            EventData::FullSnapshot(FullSnapshotData {
+                node: serialized.node,
+                initial_offset: Offset { top, left },
+            }),
+        ));
+        self.incremental_events = 0;
+        self.incremental_bytes = 0;
+        self.observe(&page.document)?;
+        for root in &serialized.shadow_roots {
+            self.observe(root)?;
+        }
+        // Part of the snapshot: not counted against the incremental caps.
+        self.attach_iframes(serialized.iframes, false)
+    }
+
+    /// Whether the first snapshot is still being taken (interactions are
+    /// not recorded meanwhile: their events would precede the snapshot).
+    pub(crate) fn is_slicing(&self) -> bool {
+        self.slicing.is_some()
+    }
+
+    /// Starts the first snapshot in slices of about [`SLICE_MS`]: the first
+    /// slice runs now (a small page is complete after it, exactly as with
+    /// [`Live::snapshot`]), the next ones from a zero-delay timer. Nothing
+    /// is buffered until the snapshot is complete; then the Meta event and
+    /// the snapshot come first, and the text and attribute changes seen
+    /// meanwhile follow as one Mutation event each. A structural change
+    /// (`childList`) between slices restarts the walk, since its cursor may
+    /// no longer be in the page; after [`MAX_RESTARTS`] the snapshot is
+    /// taken synchronously.
+    pub(crate) fn start_sliced_snapshot(&mut self) -> Result<(), CoreError> {
+        self.snapshot_prelude()?;
+        let walk = self.new_walk()?;
+        self.slicing = Some(Slicing {
+            walk,
+            restarts: 0,
+            deferred: Vec::new(),
+            deferred_records: 0,
+        });
+        self.step()
+    }
+
+    /// Resets ids and starts observing, before a snapshot walk.
+    fn snapshot_prelude(&mut self) -> Result<(), CoreError> {
+        self.handles.clear_timer();
+        if let Some(observer) = &self.handles.observer {
+            let _ = observer.take_records();
+        }
+        self.mirror.reset();
+        self.iframes.clear();
+        self.generation += 1;
+        self.observe(&Page::current()?.document)
+    }
+
+    fn new_walk(&mut self) -> Result<SlicedWalk, CoreError> {
+        SlicedWalk::new(&Page::current()?.document, &mut self.mirror)
+    }
+
+    /// Runs one slice of the sliced snapshot (from the timer or the start).
+    pub(crate) fn step(&mut self) -> Result<(), CoreError> {
+        self.handles.timer = None;
+        // What changed since the last slice.
+        if let Some(observer) = &self.handles.observer {
+            let records = observer.take_records();
+            if records.length() > 0 {
+                self.defer(records)?;
+            }
+        }
+        let Live {
+            slicing,
+            engine,
+            mirror,
+            slice_nodes,
+            ..
+        } = self;
+        let Some(sl) = slicing.as_mut() else {
+            return Ok(());
+        };
+        let started = js_sys::Date::now();
+        let mut left = *slice_nodes;
+        let mut roots = Vec::new();
+        let done = loop {
+            let chunk = left.min(256);
+            let done = sl.walk.step(engine, mirror, chunk, &mut roots)?;
+            left -= chunk;
+            if done || left == 0 || js_sys::Date::now() - started >= SLICE_MS {
+                break done;
+            }
+        };
+        for root in &roots {
+            self.observe(root)?;
+        }
+        if !done {
+            return self.schedule();
+        }
+        let Some(sl) = self.slicing.take() else {
+            return Ok(());
+        };
+        let Some(serialized) = sl.walk.finish() else {
+            return Err(internal("sliced snapshot ended without a document"));
+        };
+        let page = Page::current()?;
+        let at = self.clock.now();
+        let (width, height) = page.viewport();
+        let meta = MetaData {
+            href: self.engine.url(&page.href()?),
+            width,
+            height,
+        };
+        let (left, top) = page.scroll();
+        self.buffer.push(Event::new(at, EventData::Meta(meta)));
+        self.buffer.push(Event::new(
+            at,
+            EventData::FullSnapshot(FullSnapshotData {
+                node: serialized.node,
+                initial_offset: Offset { top, left },
+            }),
+        ));
+        self.incremental_events = 0;
+        self.incremental_bytes = 0;
+        let generation = self.generation;
+        self.attach_iframes(serialized.iframes, false)?;
+        for records in sl.deferred {
+            if self.generation != generation || self.stopped {
+                break;
+            }
+            mutations::process(self, &records)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps records that arrive while the snapshot is sliced; a structural
+    /// change (or too many records) restarts the walk.
+    pub(crate) fn defer(&mut self, records: Array) -> Result<(), CoreError> {
+        let structural = records.iter().any(|r| {
+            r.dyn_ref::<MutationRecord>()
+                .is_some_and(|r| r.type_() == "childList")
+        });
+        let Some(sl) = self.slicing.as_mut() else {
+            return Ok(());
+        };
+        sl.deferred_records = sl.deferred_records.saturating_add(records.length());
+        if !structural && sl.deferred_records <= MAX_DEFERRED_RECORDS {
+            sl.deferred.push(records);
+            return Ok(());
+        }
+        let restarts = sl.restarts + 1;
+        if restarts > MAX_RESTARTS {
+            return self.snapshot();
+        }
+        let timer = self.handles.timer;
+        self.snapshot_prelude()?;
+        let walk = self.new_walk()?;
+        self.slicing = Some(Slicing {
+            walk,
+            restarts,
+            deferred: Vec::new(),
+            deferred_records: 0,
+        });
+        // Keep stepping: from the pending timer, or a new one.
+        if timer.is_some() {
+            self.schedule()?;
+        }
+        Ok(())
+    }
+
+    /// Runs the next slice from a zero-delay timer.
+    fn schedule(&mut self) -> Result<(), CoreError> {
+        if self.handles.timer.is_some() {
+            return Ok(());
+        }
+        let (Some(f), Some(window)) = (&self.handles.step_fn, web_sys::window()) else {
+            return Err(internal("no timer for the sliced snapshot"));
+        };
+        let id = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(f, 0)
+            .map_err(|e| internal(&format!("setTimeout failed: {}", describe(&e))))?;
+        self.handles.timer = Some(id);
+        Ok(())
+    }
+
+    /// Attaches the documents of the same-origin `iframes` (and of iframes
+    /// inside them), each as an `isAttachIframe` mutation, and observes them.
+    /// Cross-origin iframes stay empty elements. A document attached earlier
+    /// to the same iframe (it navigated) is forgotten first. `counted`:
+    /// whether the events count against the incremental caps.
+    pub(crate) fn attach_iframes(
+        &mut self,
+        mut work: Vec<HtmlIFrameElement>,
+        counted: bool,
+    ) -> Result<(), CoreError> {
+        let generation = self.generation;
+        while let Some(iframe) = work.pop() {
+            if self.generation != generation {
+                // A flood guard re-snapshot attached everything afresh.
+                return Ok(());
+            }
+            let Some(entry) = self.mirror.entry(&iframe) else {
+                continue;
+            };
+            if entry.meta.leaf {
+                continue;
+            }
+            // `null` for cross-origin (and sandboxed) documents.
+            let Some(doc) = iframe.content_document() else {
+                continue;
+            };
+            if let Some(pos) = self.iframes.iter().position(|(f, _)| *f == iframe) {
+                let (_, old) = self.iframes.remove(pos);
+                self.mirror.forget_subtree(&old);
+            }
+            let first = self.mirror.next_id();
+            let s = snapshot::iframe_document(&doc, &self.engine, &mut self.mirror)?;
+            let nodes = usize::try_from(self.mirror.next_id().saturating_sub(first)).unwrap_or(0);
+            self.observe(&doc)?;
+            for root in &s.shadow_roots {
+                self.observe(root)?;
+            }
+            self.iframes.push((iframe, doc));
+            work.extend(s.iframes);
+            let data = IncrementalData::Mutation(MutationData::with(|d| {
+                d.adds = vec![AddedNode {
+                    parent_id: entry.id,
+                    next_id: None,
+                    node: s.node,
+                }];
+                d.is_attach_iframe = true;
+            }));
+            if counted {
+                self.push_incremental(data, 64 + 96 * nodes)?;
+            } else {
+                let at = self.clock.now();
+                self.buffer
+                    .push(Event::new(at, EventData::Incremental(data)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the documents of iframes that left the page.
+    pub(crate) fn prune_iframes(&mut self) {
+        let mut kept = Vec::with_capacity(self.iframes.len());
+        for (iframe, doc) in std::mem::take(&mut self.iframes) {
+            if iframe.is_connected() && self.mirror.id_of(&iframe).is_some() {
+                kept.push((iframe, doc));
+            } else {
+                self.mirror.forget_subtree(&doc);
+            }
+        }
+        self.iframes = kept;
+    }
+
+    /// The `rootId` of nodes owned by `node`'s document: the id of an
+    /// attached iframe document, `None` in the page's own document.
+    pub(crate) fn root_id_of(&self, node: &Node) -> Option<u32> {
+        let doc = node.owner_document()?;
+        self.iframes
+            .iter()
+            .any(|(_, d)| *d == doc)
+            .then(|| self.mirror.id_of(&doc))
+            .flatten()
+    }
+
+    /// Observes `root` (a document or an open shadow root) with the
+    /// session's mutation observer, if it has one.
+    pub(crate) fn observe(&self, root: &Node) -> Result<(), CoreError> {
+        let Some(observer) = &self.handles.observer else {
+            return Ok(());
+        };
+        let init = MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_attributes(true);
+        init.set_character_data(true);
+        init.set_subtree(true);
+        observer.observe_with_options(root, &init).map_err(|e| {
+            internal(&format!(
+                "MutationObserver.observe failed: {}",
+                describe(&e)
+            ))
+        })
+    }
+
+    /// A Meta event for the current address and viewport (SPA navigations).
+    pub(crate) fn meta(&mut self) -> Result<(), CoreError> {
+        let page = Page::current()?;
+        let (width, height) = page.viewport();
+        let href = self.engine.url(&page.href()?);
+        self.push(EventData::Meta(MetaData {
+            href,
+            width,
+            height,
+        }))
+    }
+
+    /// Records a mouse (or touch) position, sampled.
+    pub(crate) fn position(
+        &mut self,
+        touch: bool,
+        x: i32,
+        y: i32,
+        id: u32,
+    ) -> Result<(), CoreError> {
+        let now = self.clock.now();
+        let p = if touch {
+            &mut self.pending.touch
+        } else {
+            &mut self.pending.mouse
+        };
+        let first = p.list.first().map(|f| f.3);
+        match p.list.last_mut() {
+            Some(last) if now.saturating_sub(p.window_start) < SAMPLE_MS => {
+                *last = (x, y, id, now);
+            }
+            _ => {
+                p.list.push((x, y, id, now));
+                p.window_start = now;
+            }
+        }
+        if first.is_some_and(|t| now.saturating_sub(t) >= MOVE_FLUSH_MS) {
+            self.flush_positions(touch)?;
+        }
+        Ok(())
+    }
+
+    fn flush_positions(&mut self, touch: bool) -> Result<(), CoreError> {
+        let list = if touch {
+            std::mem::take(&mut self.pending.touch.list)
+        } else {
+            std::mem::take(&mut self.pending.mouse.list)
+        };
+        if list.is_empty() {
+            return Ok(());
+        }
+        let at = self.clock.now();
+        let positions: Vec<Position> = list
+            .iter()
+            .map(|&(x, y, id, t)| Position {
+                x,
+                y,
+                id,
+                time_offset: -i32::try_from(at.saturating_sub(t)).unwrap_or(i32::MAX),
+            })
+            .collect();
+        let bytes = 32 + 24 * positions.len();
+        let data = if touch {
+            IncrementalData::TouchMove(TouchMoveData::with(|d| d.positions = positions))
+        } else {
+            IncrementalData::MouseMove(MouseMoveData::with(|d| d.positions = positions))
+        };
+        self.push_incremental(data, bytes)
+    }
+
+    /// Records a scroll position, at most once per target per 100 ms; the
+    /// latest position in between is written by the next flush.
+    pub(crate) fn scroll(&mut self, id: u32, x: i32, y: i32) -> Result<(), CoreError> {
+        let now = self.clock.now();
+        let last = self.pending.scroll_times.get(&id).copied();
+        if last.is_some_and(|t| now.saturating_sub(t) < SCROLL_MS) {
+            self.pending.scrolls.insert(id, (x, y));
+            return Ok(());
+        }
+        self.pending.scrolls.remove(&id);
+        self.pending.scroll_times.insert(id, now);
+        self.push_incremental(
+            IncrementalData::Scroll(ScrollData::with(|d| {
+                d.id = id;
+                d.x = x;
+                d.y = y;
+            })),
+            48,
+        )
+    }
+
+    /// Records a viewport size, throttled like scrolls.
+    pub(crate) fn resize(&mut self, width: u32, height: u32) -> Result<(), CoreError> {
+        let now = self.clock.now();
+        if self.pending.resize_time != 0 && now.saturating_sub(self.pending.resize_time) < RESIZE_MS
+        {
+            self.pending.resize = Some((width, height));
+            return Ok(());
+        }
+        self.pending.resize = None;
+        self.pending.resize_time = now;
+        self.push_incremental(viewport(width, height), 40)
+    }
+
+    /// Marks `el` as having a pending Input event (one per element).
+    pub(crate) fn input_pending(&mut self, id: u32, el: Element, user: bool) {
+        match self.pending.inputs.iter_mut().find(|(i, _, _)| *i == id) {
+            Some(entry) => entry.2 = entry.2 || user,
+            None => self.pending.inputs.push((id, el, user)),
+        }
+    }
+
+    /// Writes the pending Input event of element `id`, if any.
+    pub(crate) fn flush_input(&mut self, id: u32) -> Result<(), CoreError> {
+        let Some(pos) = self.pending.inputs.iter().position(|(i, _, _)| *i == id) else {
+            return Ok(());
+        };
+        let (id, el, user) = self.pending.inputs.remove(pos);
+        self.write_input(id, &el, user)
+    }
+
+    fn write_input(&mut self, id: u32, el: &Element, user: bool) -> Result<(), CoreError> {
+        // The value only decides between empty and the constant mask.
+        let text = self.engine.input_value(&form_value(el));
+        self.push_incremental(
+            IncrementalData::Input(InputData::with(|d| {
+                d.id = id;
+                d.text = text;
+                // Checked state is never recorded while inputs are masked.
+                d.is_checked = false;
+                d.user_triggered = Some(user);
+            })),
+            48,
+        )
+    }
+
+    /// Writes every pending interaction as events.
+    pub(crate) fn flush_pending(&mut self) -> Result<(), CoreError> {
+        self.flush_positions(false)?;
+        self.flush_positions(true)?;
+        let scrolls = std::mem::take(&mut self.pending.scrolls);
+        let now = self.clock.now();
+        for (id, (x, y)) in scrolls {
+            self.pending.scroll_times.insert(id, now);
+            self.push_incremental(
+                IncrementalData::Scroll(ScrollData::with(|d| {
+                    d.id = id;
+                    d.x = x;
+                    d.y = y;
+                })),
+                48,
+            )?;
+        }
+        if let Some((w, h)) = self.pending.resize.take() {
+            self.pending.resize_time = now;
+            self.push_incremental(viewport(w, h), 40)?;
+        }
+        for (id, el, user) in std::mem::take(&mut self.pending.inputs) {
+            self.write_input(id, &el, user)?;
+        }
+        // Scroll timestamps only matter for 100 ms; keep the map small.
+        self.pending
+            .scroll_times
+            .retain(|_, t| now.saturating_sub(*t) < SCROLL_MS);
+        Ok(())
+    }
+}
+
+fn viewport(width: u32, height: u32) -> IncrementalData {
+    IncrementalData::ViewportResize(ViewportResizeData::with(|d| {
+        d.width = width;
+        d.height = height;
+    }))
+}
+
+/// The raw form value of an input, textarea, select or editable element.
+fn form_value(el: &Element) -> String {
+    if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
+        i.value()
+    } else if let Some(t) = el.dyn_ref::<HtmlTextAreaElement>() {
+        t.value()
+    } else if let Some(s) = el.dyn_ref::<HtmlSelectElement>() {
+        s.value()
+    } else {
+        el.text_content().unwrap_or_default()
+    }
+}

@@ -1,0 +1,352 @@
+//! Mutation records of one task → one rrweb `Mutation` event.
+//!
+//! The records are read in order and reduced to their net effect, as rrweb's
+//! `MutationBuffer` does:
+//!
+//! - **Removes** are decided record by record: a recorded node removed from a
+//!   recorded parent gives `{parentId, id}` and its whole subtree is forgotten
+//!   by the mirror at once. A node added earlier in the same task and removed
+//!   again gives nothing. Nodes the mirror does not know (inside `<script>`, a
+//!   blocked placeholder, past the depth cap) are ignored: fail closed.
+//! - **Adds** are decided once all records are read, in the order nodes were
+//!   added: a node still in the page whose parent is recorded (and records
+//!   its children) is serialised with its whole subtree by the snapshot walk,
+//!   so the engine applies identically. A node inside a subtree serialised
+//!   this way is recorded with it, never twice. A move is a remove then an
+//!   add with fresh ids. `nextId` is the first following sibling the mirror
+//!   knows at that point, which is the order rrweb's replayer rebuilds.
+//! - **Texts and attributes** are read at the end (the current value, as
+//!   rrweb does) for nodes recorded before this task; nodes serialised in
+//!   this task already carry their current state.
+//! - Children of an open shadow root have the host as parent and `isShadow`.
+
+use std::collections::BTreeMap;
+
+use js_sys::{Array, Map, Set};
+use reticent_core::incremental::{
+    AddedNode, AttributeMutation, ChangedAttributes, IncrementalData, MutationData, RemovedNode,
+    TextMutation,
+};
+use reticent_core::privacy::TextContext;
+use reticent_core::CoreError;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlIFrameElement, MutationRecord, Node, ShadowRoot};
+
+use crate::live::{Live, MAX_ADDED_NODES};
+use crate::mirror::Entry;
+use crate::snapshot;
+
+/// Rough size of one serialised node, for the buffer's byte estimate.
+const NODE_BYTES: usize = 96;
+
+/// What the records of one task amount to.
+#[derive(Default)]
+struct Reduced {
+    removes: Vec<RemovedNode>,
+    /// Added nodes in order; `added` holds those still pending.
+    candidates: Vec<Node>,
+    texts: Vec<Node>,
+    attributes: Vec<(Element, String)>,
+}
+
+/// Applies one MutationObserver callback's records to the session.
+pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError> {
+    if live.stopped {
+        return Ok(());
+    }
+    if live.is_slicing() {
+        return live.defer(records.clone());
+    }
+    let added = Set::new(&JsValue::UNDEFINED);
+    let seen_texts = Set::new(&JsValue::UNDEFINED);
+    let mut r = Reduced::default();
+    for record in records.iter() {
+        let Some(record) = record.dyn_ref::<MutationRecord>() else {
+            continue;
+        };
+        let Some(target) = record.target() else {
+            continue;
+        };
+        match record.type_().as_str() {
+            "characterData" if !seen_texts.has(&target) => {
+                seen_texts.add(&target);
+                r.texts.push(target);
+            }
+            "attributes" => {
+                if let (Some(name), Some(el)) =
+                    (record.attribute_name(), target.dyn_ref::<Element>())
+                {
+                    r.attributes.push((el.clone(), name));
+                }
+            }
+            "childList" => {
+                let removed = record.removed_nodes();
+                for i in 0..removed.length() {
+                    let Some(n) = removed.item(i) else { continue };
+                    if added.delete(&n) {
+                        // Added and removed within the task: nothing.
+                        continue;
+                    }
+                    let Some(entry) = live.mirror.entry(&n) else {
+                        continue;
+                    };
+                    if let Some((parent, is_shadow)) = parent_entry(live, &target) {
+                        r.removes.push(RemovedNode {
+                            parent_id: parent.id,
+                            id: entry.id,
+                            is_shadow,
+                        });
+                    }
+                    live.mirror.forget_subtree(&n);
+                }
+                let adds = record.added_nodes();
+                for i in 0..adds.length() {
+                    let Some(n) = adds.item(i) else { continue };
+                    if !added.has(&n) {
+                        added.add(&n);
+                        r.candidates.push(n);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    live.prune_iframes();
+    let first_new = live.mirror.next_id();
+    let Some(Adds { adds, iframes, .. }) = serialize_adds(live, &r.candidates, &added)? else {
+        // A flood: a fresh snapshot costs less than this mutation.
+        return live.recheckout(1);
+    };
+    let new_nodes = usize::try_from(live.mirror.next_id().saturating_sub(first_new)).unwrap_or(0);
+
+    let mut texts = Vec::new();
+    for t in &r.texts {
+        let Some(entry) = live.mirror.entry(t) else {
+            continue;
+        };
+        if entry.id >= first_new {
+            continue;
+        }
+        let ctx = match t.node_type() {
+            Node::TEXT_NODE => t
+                .parent_node()
+                .filter(|p| p.dyn_ref::<ShadowRoot>().is_none())
+                .map_or(TextContext::Body, |p| snapshot::context_of(&p)),
+            Node::COMMENT_NODE => TextContext::Body,
+            // CDATA content is never recorded; other kinds have no text.
+            _ => continue,
+        };
+        if ctx == TextContext::Script {
+            continue;
+        }
+        let raw = t.node_value().unwrap_or_default();
+        let value = (!raw.is_empty()).then(|| live.engine.text(&raw, ctx));
+        texts.push(TextMutation {
+            id: entry.id,
+            value,
+        });
+    }
+
+    let mut changed: BTreeMap<u32, ChangedAttributes> = BTreeMap::new();
+    for (el, name) in &r.attributes {
+        let Some(entry) = live.mirror.entry(el) else {
+            continue;
+        };
+        // Placeholders record no attributes beyond their size.
+        if entry.id >= first_new || entry.meta.placeholder {
+            continue;
+        }
+        let map = changed.entry(entry.id).or_default();
+        if map.contains_key(name) {
+            continue;
+        }
+        let tag = el.local_name().to_ascii_lowercase();
+        let value = el.get_attribute(name).and_then(|raw| {
+            let raw = snapshot::resolve_attribute(el, name, raw);
+            // A value the engine drops is recorded as a removal: fail closed.
+            live.engine.attribute(&tag, name, &raw)
+        });
+        map.insert(name.clone(), value);
+    }
+    let attributes: Vec<AttributeMutation> = changed
+        .into_iter()
+        .map(|(id, attributes)| AttributeMutation { id, attributes })
+        .collect();
+
+    if texts.is_empty() && attributes.is_empty() && r.removes.is_empty() && adds.is_empty() {
+        return live.attach_iframes(iframes, true);
+    }
+    let bytes = 32
+        + NODE_BYTES * new_nodes
+        + 64 * (texts.len() + r.removes.len())
+        + attributes
+            .iter()
+            .map(|a| 32 + 48 * a.attributes.len())
+            .sum::<usize>();
+    let data = MutationData::with(|d| {
+        d.texts = texts;
+        d.attributes = attributes;
+        d.removes = r.removes;
+        d.adds = adds;
+    });
+    let generation = live.generation;
+    live.push_incremental(IncrementalData::Mutation(data), bytes)?;
+    if live.generation != generation {
+        return Ok(());
+    }
+    // After the event that adds the iframes.
+    live.attach_iframes(iframes, true)
+}
+
+/// Under one parent, more added nodes than this are placed by one backward
+/// walk over the parent's children instead of a forward walk per node, so
+/// that `nextId` costs stay linear.
+const FORWARD_WALK_MAX: usize = 16;
+
+/// Serialises the net added subtrees; `None` on a flood (more than
+/// [`MAX_ADDED_NODES`] new nodes).
+fn serialize_adds(
+    live: &mut Live,
+    candidates: &[Node],
+    added: &Set,
+) -> Result<Option<Adds>, CoreError> {
+    // Group the still-added candidates by their current parent.
+    let index = Map::new();
+    let mut groups: Vec<(Node, Vec<Node>)> = Vec::new();
+    for n in candidates {
+        if !added.has(n) {
+            continue;
+        }
+        let Some(parent) = n.parent_node() else {
+            continue;
+        };
+        let i = match index.get(&parent).as_f64() {
+            // Only indices written below are stored.
+            Some(i) => i as usize,
+            None => {
+                index.set(&parent, &JsValue::from(groups.len() as f64));
+                groups.push((parent.clone(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        if let Some((_, kids)) = groups.get_mut(i) {
+            kids.push(n.clone());
+        }
+    }
+    let mut out = Adds {
+        first_new: live.mirror.next_id(),
+        adds: Vec::new(),
+        iframes: Vec::new(),
+    };
+    for (parent, kids) in &groups {
+        if kids.len() <= FORWARD_WALK_MAX {
+            for n in kids {
+                if !out.add(live, n, parent, None)? {
+                    return Ok(None);
+                }
+            }
+            continue;
+        }
+        // Last child first: each node's next recorded sibling is already known.
+        let mut next_known = None;
+        let mut cursor = parent.last_child();
+        while let Some(n) = cursor {
+            cursor = n.previous_sibling();
+            if added.has(&n) && !out.add(live, &n, parent, Some(next_known))? {
+                return Ok(None);
+            }
+            if let Some(id) = live.mirror.id_of(&n) {
+                next_known = Some(id);
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The adds of one task, and the iframes met in them.
+struct Adds {
+    first_new: u32,
+    adds: Vec<AddedNode>,
+    iframes: Vec<HtmlIFrameElement>,
+}
+
+impl Adds {
+    /// Serialises `n`, added under `parent_node`, if it is still in the page,
+    /// not recorded yet and its parent records children. `next`: its next
+    /// recorded sibling when the caller knows it. `false` on a flood.
+    fn add(
+        &mut self,
+        live: &mut Live,
+        n: &Node,
+        parent_node: &Node,
+        next: Option<Option<u32>>,
+    ) -> Result<bool, CoreError> {
+        if live.mirror.entry(n).is_some() || !n.is_connected() {
+            return Ok(true);
+        }
+        let Some((parent, is_shadow)) = parent_entry(live, parent_node) else {
+            return Ok(true);
+        };
+        if parent.meta.leaf {
+            return Ok(true);
+        }
+        let ctx = if is_shadow {
+            TextContext::Body
+        } else {
+            snapshot::context_of(parent_node)
+        };
+        let next_id = match next {
+            Some(known) => known,
+            None => next_recorded_sibling(live, n),
+        };
+        let root_id = live.root_id_of(n);
+        let Some(mut s) = snapshot::subtree(
+            n,
+            parent.meta.depth,
+            ctx,
+            root_id,
+            &live.engine,
+            &mut live.mirror,
+        )?
+        else {
+            return Ok(true);
+        };
+        if live.mirror.next_id().saturating_sub(self.first_new) > MAX_ADDED_NODES {
+            return Ok(false);
+        }
+        if is_shadow {
+            s.node.set_is_shadow();
+        }
+        for root in &s.shadow_roots {
+            live.observe(root)?;
+        }
+        self.iframes.extend(s.iframes);
+        self.adds.push(AddedNode {
+            parent_id: parent.id,
+            next_id,
+            node: s.node,
+        });
+        Ok(true)
+    }
+}
+
+/// The recorded parent of children of `parent`: the node itself, or the host
+/// of a shadow root (then `isShadow`).
+fn parent_entry(live: &Live, parent: &Node) -> Option<(Entry, bool)> {
+    match parent.dyn_ref::<ShadowRoot>() {
+        Some(root) => Some((live.mirror.entry(&root.host())?, true)),
+        None => Some((live.mirror.entry(parent)?, false)),
+    }
+}
+
+/// The id of the first following sibling of `n` the mirror knows.
+fn next_recorded_sibling(live: &Live, n: &Node) -> Option<u32> {
+    let mut next = n.next_sibling();
+    while let Some(s) = next {
+        if let Some(id) = live.mirror.id_of(&s) {
+            return Some(id);
+        }
+        next = s.next_sibling();
+    }
+    None
+}

@@ -1,0 +1,167 @@
+//! Page methods the recorder must see called: `history.pushState` /
+//! `replaceState` (SPA navigations) and `CSSStyleSheet.prototype.insertRule` /
+//! `deleteRule` (CSSOM changes).
+//!
+//! A method is replaced, only after consent, by a `Proxy` of the original
+//! whose `apply` trap calls the original first (its result or exception goes
+//! to the page unchanged) and then records the call. Stopping deletes the
+//! trap, which turns the proxy into a transparent forwarder for any reference
+//! the page kept, and puts the original back if the property still holds our
+//! proxy (a later patch by someone else is left alone). A `Proxy` needs no
+//! `eval`, so this works under a strict CSP.
+
+use std::cell::RefCell;
+use std::rc::Weak;
+
+use js_sys::{Array, Function, Object, Proxy, Reflect};
+use reticent_core::incremental::{
+    IncrementalData, StyleRuleAdd, StyleRuleRemove, StyleSheetRuleData,
+};
+use reticent_core::privacy::TextContext;
+use reticent_core::CoreError;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
+
+use crate::live::{with_live, Live, PatchHandle};
+
+/// What a wrapped method records after the original ran.
+pub(crate) type Hook = fn(&mut Live, &JsValue, &Array, &JsValue) -> Result<(), CoreError>;
+
+/// The apply trap's closure type.
+pub(crate) type Trap = Closure<dyn FnMut(JsValue, JsValue, Array) -> Result<JsValue, JsValue>>;
+
+/// Which methods are wrapped: (global constructor name or `history`, whether
+/// to patch its `prototype`, method, hook).
+pub(crate) const PATCHES: &[(&str, &str, Hook)] = &[
+    ("history", "pushState", navigated),
+    ("history", "replaceState", navigated),
+    ("CSSStyleSheet.prototype", "insertRule", rule_inserted),
+    ("CSSStyleSheet.prototype", "deleteRule", rule_deleted),
+];
+
+/// Replaces `owner[key]` by a recording proxy. `Ok(None)` when the page has
+/// no such method or it cannot be replaced (nothing is recorded then).
+pub(crate) fn install(
+    owner: &str,
+    key: &'static str,
+    hook: Hook,
+    weak: Weak<RefCell<Live>>,
+) -> Result<Option<(PatchHandle, Trap)>, CoreError> {
+    let Some(object) = resolve(owner) else {
+        return Ok(None);
+    };
+    let name = JsValue::from_str(key);
+    let Ok(original) = Reflect::get(&object, &name) else {
+        return Ok(None);
+    };
+    let Some(original_fn) = original.dyn_ref::<Function>() else {
+        return Ok(None);
+    };
+    let had_own = Object::has_own(&object, &name);
+    let trap: Trap = Closure::new(
+        move |target: JsValue, this: JsValue, args: Array| -> Result<JsValue, JsValue> {
+            let result = Reflect::apply(target.unchecked_ref::<Function>(), &this, &args)?;
+            with_live(&weak, |live| {
+                if live.is_slicing() {
+                    return Ok(());
+                }
+                hook(live, &this, &args, &result)
+            });
+            Ok(result)
+        },
+    );
+    let handler = Object::new();
+    let set = Reflect::set(&handler, &JsValue::from_str("apply"), trap.as_ref());
+    if set != Ok(true) {
+        return Ok(None);
+    }
+    let proxy = Proxy::new(original_fn, &handler);
+    if Reflect::set(&object, &name, &proxy) != Ok(true) {
+        return Ok(None);
+    }
+    Ok(Some((
+        PatchHandle {
+            object,
+            key,
+            original,
+            proxy: proxy.into(),
+            handler,
+            had_own,
+        },
+        trap,
+    )))
+}
+
+/// `history` or `CSSStyleSheet.prototype` from the global object.
+fn resolve(path: &str) -> Option<Object> {
+    let mut v: JsValue = js_sys::global().into();
+    for part in path.split('.') {
+        v = Reflect::get(&v, &JsValue::from_str(part)).ok()?;
+    }
+    v.dyn_into::<Object>().ok()
+}
+
+fn navigated(live: &mut Live, _: &JsValue, _: &Array, _: &JsValue) -> Result<(), CoreError> {
+    live.meta()
+}
+
+/// The id of the recorded `<style>` element owning `sheet`.
+fn style_owner(live: &Live, sheet: &JsValue) -> Option<u32> {
+    let owner = Reflect::get(sheet, &JsValue::from_str("ownerNode")).ok()?;
+    let el = owner.dyn_ref::<Element>()?;
+    if !el.local_name().eq_ignore_ascii_case("style") {
+        return None;
+    }
+    live.mirror.id_of(el)
+}
+
+fn index(v: &JsValue) -> Option<u32> {
+    let f = v.as_f64()?;
+    (f.is_finite() && f >= 0.0 && f <= f64::from(u32::MAX)).then_some(f as u32)
+}
+
+fn rule_inserted(
+    live: &mut Live,
+    sheet: &JsValue,
+    args: &Array,
+    result: &JsValue,
+) -> Result<(), CoreError> {
+    let Some(id) = style_owner(live, sheet) else {
+        return Ok(());
+    };
+    let Some(rule) = args.get(0).as_string() else {
+        return Ok(());
+    };
+    let rule = live.engine.text(&rule, TextContext::Style);
+    let bytes = 48 + rule.as_str().len();
+    let add = StyleRuleAdd {
+        rule,
+        index: index(result),
+    };
+    live.push_incremental(
+        IncrementalData::StyleSheetRule(StyleSheetRuleData::with(|d| {
+            d.id = Some(id);
+            d.adds = vec![add];
+        })),
+        bytes,
+    )
+}
+
+fn rule_deleted(
+    live: &mut Live,
+    sheet: &JsValue,
+    args: &Array,
+    _: &JsValue,
+) -> Result<(), CoreError> {
+    let (Some(id), Some(index)) = (style_owner(live, sheet), index(&args.get(0))) else {
+        return Ok(());
+    };
+    live.push_incremental(
+        IncrementalData::StyleSheetRule(StyleSheetRuleData::with(|d| {
+            d.id = Some(id);
+            d.removes = vec![StyleRuleRemove { index }];
+        })),
+        40,
+    )
+}

@@ -1,0 +1,209 @@
+//! One recording session: created when consent opens the gate, dropped when
+//! it closes (or when a callback fails). It owns the Rust side of every
+//! callback given to the page; the JS side is detached first, in `Drop`, so
+//! nothing the page holds can call into freed memory and nothing lingers.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Array;
+use reticent_core::batch::{Batch, BatchHeader};
+use reticent_core::privacy::PrivacyEngine;
+use reticent_core::{CoreError, ErrorCode};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{AddEventListenerOptions, Event, EventTarget, MutationObserver};
+
+use crate::interactions::{On, LISTENERS};
+use crate::live::{with_live, Live};
+use crate::mutations;
+use crate::page::{describe, internal, Page};
+use crate::patch::{self, PATCHES};
+
+/// What exists only while recording is allowed.
+pub(crate) struct Session {
+    session_id: String,
+    page_view_id: String,
+    /// Sequence number of the next batch.
+    sequence: u32,
+    pub(crate) live: Rc<RefCell<Live>>,
+    /// The Rust halves of the callbacks given to the page.
+    closures: Vec<Box<dyn Any>>,
+}
+
+impl Session {
+    /// Opens a page view: Meta first, then the full snapshot (same
+    /// timestamp), then the observer and listeners. If any step fails,
+    /// everything attached so far is detached again.
+    pub(crate) fn start(
+        engine: &PrivacyEngine,
+        session_id: String,
+        page_view_id: String,
+        slice_nodes: u32,
+    ) -> Result<Session, CoreError> {
+        let mut session = Session {
+            session_id,
+            page_view_id,
+            sequence: 0,
+            live: Live::new(engine.clone()),
+            closures: Vec::new(),
+        };
+        session.live.borrow_mut().slice_nodes = slice_nodes.max(1);
+        session.observe()?;
+        session.timer();
+        let snapshot = session.live.borrow_mut().start_sliced_snapshot();
+        snapshot?;
+        session.listen()?;
+        session.patch()?;
+        Ok(session)
+    }
+
+    /// Creates the mutation observer (the snapshot then observes the document
+    /// and the open shadow roots it meets).
+    fn observe(&mut self) -> Result<(), CoreError> {
+        let weak = Rc::downgrade(&self.live);
+        let callback: Closure<dyn FnMut(Array, MutationObserver)> =
+            Closure::new(move |records: Array, _: MutationObserver| {
+                with_live(&weak, |live| mutations::process(live, &records));
+            });
+        let observer = MutationObserver::new(callback.as_ref().unchecked_ref()).map_err(|e| {
+            internal(&format!(
+                "creating a MutationObserver failed: {}",
+                describe(&e)
+            ))
+        })?;
+        self.closures.push(Box::new(callback));
+        self.live.borrow_mut().handles.observer = Some(observer);
+        Ok(())
+    }
+
+    /// Creates the callback of the sliced snapshot's timer.
+    fn timer(&mut self) {
+        let weak = Rc::downgrade(&self.live);
+        let callback: Closure<dyn FnMut()> = Closure::new(move || {
+            with_live(&weak, Live::step);
+        });
+        let f: js_sys::Function = callback
+            .as_ref()
+            .unchecked_ref::<js_sys::Function>()
+            .clone();
+        self.closures.push(Box::new(callback));
+        self.live.borrow_mut().handles.step_fn = Some(f);
+    }
+
+    /// Registers every interaction listener (passive, capture phase).
+    fn listen(&mut self) -> Result<(), CoreError> {
+        let page = Page::current()?;
+        let options = AddEventListenerOptions::new();
+        options.set_capture(true);
+        options.set_passive(true);
+        for &(on, kind, handler) in LISTENERS {
+            let target: EventTarget = match on {
+                On::Document => page.document.clone().into(),
+                On::Window => page.window.clone().into(),
+            };
+            let weak = Rc::downgrade(&self.live);
+            let callback: Closure<dyn FnMut(Event)> = Closure::new(move |e: Event| {
+                // Nothing may be buffered before the first snapshot.
+                with_live(&weak, |live| {
+                    if live.is_slicing() {
+                        return Ok(());
+                    }
+                    handler(live, &e)
+                });
+            });
+            let f: js_sys::Function = callback
+                .as_ref()
+                .unchecked_ref::<js_sys::Function>()
+                .clone();
+            self.closures.push(Box::new(callback));
+            target
+                .add_event_listener_with_callback_and_add_event_listener_options(kind, &f, &options)
+                .map_err(|e| {
+                    internal(&format!(
+                        "adding the {kind} listener failed: {}",
+                        describe(&e)
+                    ))
+                })?;
+            self.live
+                .borrow_mut()
+                .handles
+                .listeners
+                .push((target, kind, f));
+        }
+        Ok(())
+    }
+
+    /// Wraps the page methods the recorder must see called.
+    fn patch(&mut self) -> Result<(), CoreError> {
+        for &(owner, key, hook) in PATCHES {
+            let weak = Rc::downgrade(&self.live);
+            if let Some((handle, trap)) = patch::install(owner, key, hook, weak)? {
+                self.closures.push(Box::new(trap));
+                self.live.borrow_mut().handles.patches.push(handle);
+            }
+        }
+        Ok(())
+    }
+
+    /// The shared state, for a direct call from JS. Busy only if a page
+    /// callback was cut short by a JS exception: an error, not a panic.
+    pub(crate) fn state(&self) -> Result<std::cell::RefMut<'_, Live>, CoreError> {
+        self.live
+            .try_borrow_mut()
+            .map_err(|_| CoreError::new(ErrorCode::Internal, "recorder state is busy"))
+    }
+
+    /// Whether a callback failed and stopped the session.
+    pub(crate) fn stopped(&self) -> bool {
+        self.live.try_borrow().is_ok_and(|l| l.stopped)
+    }
+
+    /// Encodes and empties the buffer; `dropped` adds to the session's own
+    /// count of events dropped by the flood guard.
+    pub(crate) fn take_batch(
+        &mut self,
+        engine: &PrivacyEngine,
+        dropped: u32,
+    ) -> Result<Option<Vec<u8>>, CoreError> {
+        let mut live = self.state()?;
+        live.flush_pending()?;
+        if live.buffer.is_empty() {
+            return Ok(None);
+        }
+        let events = std::mem::take(&mut live.buffer);
+        let dropped = dropped.saturating_add(std::mem::take(&mut live.dropped));
+        drop(live);
+        let sequence = self.sequence;
+        self.sequence = sequence.checked_add(1).ok_or_else(|| {
+            CoreError::new(ErrorCode::InvalidState, "batch sequence number exhausted")
+        })?;
+        let mut header = BatchHeader::new(
+            &self.session_id,
+            &self.page_view_id,
+            sequence,
+            engine.policy_digest(),
+        )
+        .with_policy(engine.policy());
+        header.dropped = dropped;
+        Batch::new(header, events).encode().map(Some)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        match self.live.try_borrow_mut() {
+            Ok(mut live) => live.stop(),
+            Err(_) => {
+                // Cannot happen (the page's callbacks never run while the
+                // recorder holds the state); if it did, leaking the closures
+                // is safer than freeing functions the page may still call:
+                // they find the session gone and do nothing.
+                for c in self.closures.drain(..) {
+                    std::mem::forget(c);
+                }
+            }
+        }
+    }
+}

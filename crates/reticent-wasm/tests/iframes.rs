@@ -1,0 +1,195 @@
+//! Same-origin iframes: their documents are attached with `isAttachIframe`
+//! mutations (rrweb's recorder), observed, and forgotten when removed.
+
+mod common;
+
+use common::*;
+use reticent_core::batch::Batch;
+use reticent_core::incremental::MutationData;
+use reticent_core::node::SerializedNode;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Document, Element, HtmlIFrameElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn el(id: &str) -> Element {
+    document().get_element_by_id(id).unwrap()
+}
+
+fn frame_doc(id: &str) -> Document {
+    el(id)
+        .unchecked_ref::<HtmlIFrameElement>()
+        .content_document()
+        .expect("a same-origin document")
+}
+
+fn attaches(batch: &Batch) -> Vec<MutationData> {
+    mutations(batch)
+        .into_iter()
+        .filter(|m| m.is_attach_iframe)
+        .cloned()
+        .collect()
+}
+
+/// Every node below `node` carries `root` as its `rootId`.
+fn all_rooted(node: &SerializedNode, root: u32) -> bool {
+    children(node).iter().all(|c| {
+        let rid = match c {
+            SerializedNode::Element(e) => e.root_id,
+            SerializedNode::Text(t) => t.root_id,
+            SerializedNode::DocumentType(d) => d.root_id,
+            SerializedNode::Comment(c) => c.root_id,
+            _ => None,
+        };
+        rid == Some(root) && all_rooted(c, root)
+    })
+}
+
+async fn with_frame_content(html: &str) -> (Fixture, Document) {
+    let f = Fixture::new(r#"<iframe id="frame"></iframe>"#);
+    settle().await;
+    let doc = frame_doc("frame");
+    doc.body().unwrap().set_inner_html(html);
+    (f, doc)
+}
+
+#[wasm_bindgen_test]
+async fn an_existing_iframe_document_is_attached_after_the_snapshot() {
+    let (_f, _doc) = with_frame_content(r#"<p id="inner">CANARYFRAME words</p>"#).await;
+    let mut r = granted();
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    let kinds: Vec<u8> = batch.events.iter().map(|e| e.data.type_code()).collect();
+    assert_eq!(&kinds[..2], &[4, 2], "Meta, FullSnapshot, then the attach");
+    let frame = snapshot_id(&batch, "frame");
+    let att = attaches(&batch);
+    assert_eq!(att.len(), 1, "{att:?}");
+    let add = &att[0].adds[0];
+    assert_eq!(add.parent_id, frame);
+    assert_eq!(add.next_id, None);
+    let SerializedNode::Document(d) = &add.node else {
+        panic!("attached node is not a document: {:?}", add.node);
+    };
+    assert_eq!(d.root_id, None);
+    assert!(all_rooted(&add.node, d.id), "{:?}", add.node);
+    let p = by_id(&add.node, "inner");
+    assert!(
+        matches!(&p.child_nodes[..], [SerializedNode::Text(t)] if t.text_content.as_str() == "*********** *****")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn changes_inside_an_iframe_are_observed_with_its_root_id() {
+    let (_f, doc) = with_frame_content(r#"<div id="box"></div>"#).await;
+    let mut r = granted();
+    let first = take(&mut r);
+    let att = attaches(&first);
+    let root = att[0].adds[0].node.id();
+    let box_id = by_id(&att[0].adds[0].node, "box").id;
+    let p = doc.create_element("p").unwrap();
+    p.set_text_content(Some("CANARYLATER"));
+    doc.get_element_by_id("box")
+        .unwrap()
+        .append_child(&p)
+        .unwrap();
+    settle().await;
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"));
+    let adds: Vec<_> = mutations(&batch)
+        .into_iter()
+        .flat_map(|m| m.adds.iter())
+        .filter(|a| a.parent_id == box_id)
+        .cloned()
+        .collect();
+    assert_eq!(adds.len(), 1, "{adds:?}");
+    assert!(matches!(&adds[0].node, SerializedNode::Element(e) if e.root_id == Some(root)));
+    assert!(all_rooted(&adds[0].node, root));
+}
+
+#[wasm_bindgen_test]
+async fn an_iframe_added_later_is_attached_after_its_add_and_on_load() {
+    let _f = Fixture::new(r#"<div id="slot"></div>"#);
+    let mut r = granted();
+    let first = take(&mut r);
+    let slot = snapshot_id(&first, "slot");
+    let iframe = document().create_element("iframe").unwrap();
+    iframe.set_id("late");
+    iframe
+        .set_attribute("srcdoc", "<p id='sd'>CANARYSRCDOC text</p>")
+        .unwrap();
+    el("slot").append_child(&iframe).unwrap();
+    // Wait for the srcdoc document to load.
+    let mut loaded = false;
+    for _ in 0..100 {
+        sleep(20).await;
+        let ready = iframe
+            .unchecked_ref::<HtmlIFrameElement>()
+            .content_document()
+            .and_then(|d| d.get_element_by_id("sd"))
+            .is_some();
+        if ready {
+            loaded = true;
+            break;
+        }
+    }
+    assert!(loaded, "srcdoc never loaded");
+    settle().await;
+    let batch = take(&mut r);
+    let text = dump(&batch);
+    assert!(!text.contains("CANARY"), "{text}");
+    let ms = mutations(&batch);
+    let add_pos = ms
+        .iter()
+        .position(|m| m.adds.iter().any(|a| a.parent_id == slot))
+        .expect("the iframe's add");
+    let frame_id = ms[add_pos]
+        .adds
+        .iter()
+        .find(|a| a.parent_id == slot)
+        .unwrap()
+        .node
+        .id();
+    let att: Vec<_> = ms
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.is_attach_iframe && m.adds[0].parent_id == frame_id)
+        .collect();
+    assert!(!att.is_empty(), "attached: {ms:?}");
+    assert!(
+        att.iter().all(|(i, _)| *i > add_pos),
+        "attach follows the add"
+    );
+    let last = &att.last().unwrap().1.adds[0].node;
+    assert!(find(last, &|e| e.attributes.get("id").map(|v| v.as_str())
+        == Some("sd"))
+    .is_some());
+}
+
+#[wasm_bindgen_test]
+async fn sandboxed_iframes_stay_empty_and_removed_iframes_are_forgotten() {
+    let f = Fixture::new(
+        r#"<iframe id="sealed" sandbox srcdoc="<p>CANARYSEALED</p>"></iframe><iframe id="frame"></iframe>"#,
+    );
+    settle().await;
+    frame_doc("frame")
+        .body()
+        .unwrap()
+        .set_inner_html("<p>a</p><p>b</p>");
+    let mut r = granted();
+    let first = take(&mut r);
+    let sealed = snapshot_id(&first, "sealed");
+    let att = attaches(&first);
+    assert!(att.iter().all(|m| m.adds[0].parent_id != sealed));
+    assert!(!dump(&first).contains("CANARY"));
+    let before = r.mirror_size();
+    el("frame").remove();
+    settle().await;
+    // The iframe element and its whole document (doc, html, head, body, 2 p, 2 texts).
+    assert!(
+        r.mirror_size() <= before - 9,
+        "{} vs {before}",
+        r.mirror_size()
+    );
+    drop(f);
+}

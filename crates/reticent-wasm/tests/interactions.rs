@@ -1,0 +1,391 @@
+//! Interaction listeners in a real browser, driven by synthetic events.
+
+mod common;
+
+use common::*;
+use js_sys::{Function, Reflect};
+use reticent_core::event::EventData;
+use reticent_core::incremental::{mouse_interaction as mi, IncrementalData};
+use reticent_core::privacy::{PrivacyEngine, TextContext, INPUT_MASK};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{
+    CssStyleSheet, Element, Event, EventInit, HtmlInputElement, HtmlStyleElement, MouseEvent,
+    MouseEventInit,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn el(id: &str) -> Element {
+    document().get_element_by_id(id).unwrap()
+}
+
+fn mouse(kind: &str, x: i32, y: i32) -> MouseEvent {
+    let init = MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_client_x(x);
+    init.set_client_y(y);
+    MouseEvent::new_with_mouse_event_init_dict(kind, &init).unwrap()
+}
+
+fn plain(kind: &str, bubbles: bool) -> Event {
+    let init = EventInit::new();
+    init.set_bubbles(bubbles);
+    Event::new_with_event_init_dict(kind, &init).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_click_records_target_and_position() {
+    let _f = Fixture::new(r#"<button id="btn">Go</button>"#);
+    let mut r = granted();
+    let first = take(&mut r);
+    let btn = snapshot_id(&first, "btn");
+    el("btn")
+        .dispatch_event(&mouse("mousedown", 10, 20))
+        .unwrap();
+    el("btn").dispatch_event(&mouse("mouseup", 10, 20)).unwrap();
+    el("btn").dispatch_event(&mouse("click", 10, 20)).unwrap();
+    el("btn")
+        .dispatch_event(&mouse("dblclick", 11, 21))
+        .unwrap();
+    el("btn")
+        .dispatch_event(&mouse("contextmenu", 12, 22))
+        .unwrap();
+    el("btn").dispatch_event(&plain("focus", false)).unwrap();
+    let batch = take(&mut r);
+    let got: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::MouseInteraction(m) if m.id == btn => Some((m.kind, m.x, m.y)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (mi::MOUSE_DOWN, Some(10), Some(20)),
+            (mi::MOUSE_UP, Some(10), Some(20)),
+            (mi::CLICK, Some(10), Some(20)),
+            (mi::DBL_CLICK, Some(11), Some(21)),
+            (mi::CONTEXT_MENU, Some(12), Some(22)),
+            (mi::FOCUS, None, None),
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+fn typing_gives_one_masked_input_event_on_change() {
+    let _f = Fixture::new(r#"<input id="in"><textarea id="ta"></textarea>"#);
+    let mut r = granted();
+    let first = take(&mut r);
+    let id = snapshot_id(&first, "in");
+    let input: HtmlInputElement = el("in").dyn_into().unwrap();
+    for v in ["C", "CA", "CANARYTYPED"] {
+        input.set_value(v);
+        input.dispatch_event(&plain("input", true)).unwrap();
+    }
+    input.dispatch_event(&plain("change", true)).unwrap();
+    // A textarea typed into but not changed: flushed by takeBatch.
+    let ta = el("ta");
+    ta.unchecked_ref::<web_sys::HtmlTextAreaElement>()
+        .set_value("CANARYAREA");
+    ta.dispatch_event(&plain("input", true)).unwrap();
+    assert_eq!(r.pending_events(), 2, "one written, one pending");
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"));
+    let inputs: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::Input(i) => Some(i.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(inputs.len(), 2, "{inputs:?}");
+    assert_eq!(inputs[0].id, id);
+    assert_eq!(inputs[0].text.as_str(), INPUT_MASK);
+    assert!(!inputs[0].is_checked);
+    assert_eq!(
+        inputs[0].user_triggered,
+        Some(false),
+        "synthetic events are not trusted"
+    );
+    assert_eq!(inputs[1].id, snapshot_id(&first, "ta"));
+    assert_eq!(inputs[1].text.as_str(), INPUT_MASK);
+}
+
+#[wasm_bindgen_test]
+fn blur_flushes_a_pending_input() {
+    let _f = Fixture::new(r#"<input id="in">"#);
+    let mut r = granted();
+    let _ = take(&mut r);
+    let input: HtmlInputElement = el("in").dyn_into().unwrap();
+    input.set_value("x");
+    input.dispatch_event(&plain("input", true)).unwrap();
+    input.dispatch_event(&plain("blur", false)).unwrap();
+    let batch = take(&mut r);
+    let kinds: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .map(|d| match d {
+            IncrementalData::Input(_) => "input",
+            IncrementalData::MouseInteraction(m) if m.kind == mi::BLUR => "blur",
+            _ => "other",
+        })
+        .filter(|k| *k != "other")
+        .collect();
+    assert_eq!(kinds, vec!["input", "blur"]);
+}
+
+#[wasm_bindgen_test]
+async fn mouse_moves_are_sampled_and_flushed_as_one_event() {
+    let _f = Fixture::new(r#"<div id="pad" style="width:50px;height:50px"></div>"#);
+    let mut r = granted();
+    let first = take(&mut r);
+    let pad = snapshot_id(&first, "pad");
+    for i in 0..5 {
+        el("pad").dispatch_event(&mouse("mousemove", i, i)).unwrap();
+    }
+    sleep(60).await;
+    el("pad")
+        .dispatch_event(&mouse("mousemove", 40, 41))
+        .unwrap();
+    let batch = take(&mut r);
+    let moves: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::MouseMove(m) => Some(m.positions.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(moves.len(), 1, "{moves:?}");
+    let p = &moves[0];
+    assert_eq!(p.len(), 2, "one position per 50 ms: {p:?}");
+    assert_eq!(
+        (p[0].x, p[0].y, p[0].id),
+        (4, 4, pad),
+        "the latest of the window"
+    );
+    assert_eq!((p[1].x, p[1].y), (40, 41));
+    assert!(p[0].time_offset <= -50 && p[1].time_offset <= 0, "{p:?}");
+}
+
+#[wasm_bindgen_test]
+fn scrolls_record_the_target_and_offsets() {
+    let _f = Fixture::new(
+        r#"<div id="box" style="height:20px;overflow:auto"><div style="height:200px"></div></div>"#,
+    );
+    let mut r = granted();
+    let first = take(&mut r);
+    let id = snapshot_id(&first, "box");
+    el("box").set_scroll_top(30);
+    el("box").dispatch_event(&plain("scroll", false)).unwrap();
+    el("box").set_scroll_top(60);
+    el("box").dispatch_event(&plain("scroll", false)).unwrap();
+    let batch = take(&mut r);
+    let scrolls: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::Scroll(s) if s.id == id => Some(s.y),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(scrolls, vec![30, 60], "throttled, the last one flushed");
+}
+
+#[wasm_bindgen_test]
+fn visibility_and_navigation_are_recorded_scrubbed() {
+    let _address = Address::set("/start");
+    let mut r = granted();
+    let _ = take(&mut r);
+    document()
+        .dispatch_event(&plain("visibilitychange", false))
+        .unwrap();
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .push_state_with_url(
+            &JsValue::NULL,
+            "",
+            Some("/spa/page?token=CANARYPUSH#CANARYHASH"),
+        )
+        .unwrap();
+    web_sys::window()
+        .unwrap()
+        .dispatch_event(&plain("popstate", false))
+        .unwrap();
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"));
+    let custom = batch
+        .events
+        .iter()
+        .find_map(|e| match &e.data {
+            EventData::Custom(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("a visibility event");
+    assert_eq!(custom.tag, "reticent.visibility");
+    assert_eq!(custom.payload["state"].as_str(), "visible");
+    let metas: Vec<_> = batch
+        .events
+        .iter()
+        .filter_map(|e| match &e.data {
+            EventData::Meta(m) => Some(m.href.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(metas.len(), 2, "pushState and popstate: {metas:?}");
+    assert!(metas.iter().all(|h| h.ends_with("/spa/page")), "{metas:?}");
+}
+
+#[wasm_bindgen_test]
+fn css_rule_changes_are_sanitised_and_patches_removed_on_withdraw() {
+    let _f = Fixture::new(r#"<style id="st">.a { color: red }</style>"#);
+    let proto = Reflect::get(&js_sys::global(), &"CSSStyleSheet".into())
+        .and_then(|c| Reflect::get(&c, &"prototype".into()))
+        .unwrap();
+    let original_insert: Function = Reflect::get(&proto, &"insertRule".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let history = web_sys::window().unwrap().history().unwrap();
+    assert!(!js_sys::Object::has_own(&history, &"pushState".into()));
+
+    let mut r = granted();
+    let first = take(&mut r);
+    let id = snapshot_id(&first, "st");
+    let sheet: CssStyleSheet = el("st")
+        .unchecked_ref::<HtmlStyleElement>()
+        .sheet()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let rule = ".b { background: url(https://x.example/CANARYRULE.png) }";
+    assert_eq!(sheet.insert_rule_with_index(rule, 1).unwrap(), 1);
+    sheet.delete_rule(0).unwrap();
+    // The page still sees the original's exceptions.
+    assert!(sheet.insert_rule_with_index(".x {}", 99).is_err());
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"));
+    let rules: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::StyleSheetRule(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rules.len(), 2, "{rules:?}");
+    assert_eq!(rules[0].id, Some(id));
+    assert_eq!(
+        rules[0].adds[0].rule,
+        PrivacyEngine::default().text(rule, TextContext::Style)
+    );
+    assert_eq!(rules[0].adds[0].index, Some(1));
+    assert_eq!(rules[1].removes[0].index, 0);
+
+    r.withdraw_consent();
+    let now: Function = Reflect::get(&proto, &"insertRule".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert!(now == original_insert, "insertRule restored");
+    assert!(!js_sys::Object::has_own(&history, &"pushState".into()));
+    sheet.insert_rule_with_index(".c{}", 0).unwrap();
+    assert_eq!(r.pending_events(), 0);
+}
+
+#[wasm_bindgen_test]
+fn media_play_and_pause_are_recorded() {
+    let _f = Fixture::new(r#"<video id="vid"></video>"#);
+    let mut r = granted();
+    let first = take(&mut r);
+    let id = find(snapshot(&first), &|e| e.tag_name == "video")
+        .unwrap()
+        .id;
+    el("vid").dispatch_event(&plain("play", false)).unwrap();
+    el("vid").dispatch_event(&plain("pause", false)).unwrap();
+    let batch = take(&mut r);
+    let got: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::MediaInteraction(m) if m.id == id => Some(m.kind),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, vec![0, 1]);
+}
+
+#[wasm_bindgen_test]
+fn after_withdraw_nothing_is_listened_and_regrant_listens_once() {
+    let _f = Fixture::new(r#"<button id="btn">Go</button>"#);
+    let mut r = granted();
+    let _ = take(&mut r);
+    r.withdraw_consent();
+    el("btn").dispatch_event(&mouse("click", 1, 2)).unwrap();
+    document()
+        .dispatch_event(&plain("visibilitychange", false))
+        .unwrap();
+    assert_eq!(r.pending_events(), 0);
+    assert_eq!(r.take_batch(None).unwrap(), None);
+    grant(&mut r).unwrap();
+    let first = take(&mut r);
+    let btn = snapshot_id(&first, "btn");
+    el("btn").dispatch_event(&mouse("click", 1, 2)).unwrap();
+    let batch = take(&mut r);
+    let clicks = incrementals(&batch)
+        .into_iter()
+        .filter(|d| matches!(d, IncrementalData::MouseInteraction(m) if m.id == btn))
+        .count();
+    assert_eq!(clicks, 1, "listeners are registered once");
+    assert!(r.take_error().is_undefined());
+}
+
+#[wasm_bindgen_test]
+fn dropping_the_recorder_removes_listeners() {
+    let _f = Fixture::new(r#"<button id="btn">Go</button>"#);
+    let r = granted();
+    drop(r);
+    // Would throw "closure invoked after being dropped" if still attached.
+    el("btn").dispatch_event(&mouse("click", 1, 2)).unwrap();
+    web_sys::window()
+        .unwrap()
+        .dispatch_event(&plain("resize", false))
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
+fn touches_and_viewport_resizes_are_recorded() {
+    let _f = Fixture::new(r#"<div id="pad">x</div>"#);
+    let mut r = granted();
+    let first = take(&mut r);
+    let pad = snapshot_id(&first, "pad");
+    let init = web_sys::TouchEventInit::new();
+    init.set_bubbles(true);
+    let touch = web_sys::TouchEvent::new_with_event_init_dict("touchstart", &init).unwrap();
+    el("pad").dispatch_event(&touch).unwrap();
+    let touch = web_sys::TouchEvent::new_with_event_init_dict("touchend", &init).unwrap();
+    el("pad").dispatch_event(&touch).unwrap();
+    let window = web_sys::window().unwrap();
+    window.dispatch_event(&plain("resize", false)).unwrap();
+    window.dispatch_event(&plain("resize", false)).unwrap();
+    let batch = take(&mut r);
+    let touches: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::MouseInteraction(m) if m.id == pad => Some((m.kind, m.pointer_type)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        touches,
+        vec![(mi::TOUCH_START, Some(2)), (mi::TOUCH_END, Some(2))]
+    );
+    let sizes: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::ViewportResize(v) => Some((v.width, v.height)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sizes.len(), 2, "throttled, the last one flushed: {sizes:?}");
+    assert!(sizes.iter().all(|(w, h)| *w > 0 && *h > 0));
+}

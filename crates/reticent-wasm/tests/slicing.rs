@@ -1,0 +1,275 @@
+//! The first snapshot taken in slices (forced to a few nodes per slice with
+//! the test hook): same result as the synchronous walk, changes made between
+//! slices applied after it, structural changes restarting it, and nothing
+//! left behind when consent is withdrawn meanwhile.
+
+mod common;
+
+use common::*;
+use reticent_core::batch::Batch;
+use reticent_core::event::EventData;
+use reticent_core::node::SerializedNode;
+use reticent_wasm::Recorder;
+use wasm_bindgen_test::*;
+use web_sys::{ShadowRootInit, ShadowRootMode};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PAGE: &str = r#"<section id="s"><h2>Title</h2><p id="para">CANARYSLICE text</p>
+  <ul>LIST</ul><style>.a { color: red }</style><script>var x;</script>
+  <svg viewBox="0 0 4 4"><path d="M0 0h4"/></svg><!-- note -->
+  <input id="in" value="v"><div id="host">light</div><iframe id="frame"></iframe></section>"#;
+
+fn fixture() -> Fixture {
+    let list_items: String = (0..60).map(|i| format!("<li>item {i}</li>")).collect();
+    let f = Fixture::new(&PAGE.replace("LIST", &list_items));
+    let shadow = document()
+        .get_element_by_id("host")
+        .unwrap()
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .unwrap();
+    shadow.set_inner_html("<b>in the shadow</b><i>too</i>");
+    f
+}
+
+/// A recorder that walks `nodes` nodes per slice, granted.
+fn sliced(nodes: u32) -> Recorder {
+    let mut r = Recorder::new(options("{}")).unwrap();
+    r.set_slice_nodes_for_tests(nodes);
+    grant(&mut r).unwrap();
+    r
+}
+
+/// Waits for the sliced snapshot to be buffered.
+async fn completed(r: &mut Recorder) -> Batch {
+    for _ in 0..2_000 {
+        if r.pending_events() > 0 {
+            return take(r);
+        }
+        settle().await;
+    }
+    panic!("the sliced snapshot never completed");
+}
+
+/// The structure of a tree without ids, to compare walks that numbered
+/// nodes differently.
+fn shape(node: &SerializedNode) -> String {
+    let inner: String = children(node).iter().map(shape).collect();
+    match node {
+        SerializedNode::Element(e) => {
+            let attrs: Vec<String> = e
+                .attributes
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str()))
+                .collect();
+            format!(
+                "<{} {} {}{}>{inner}</>",
+                e.tag_name,
+                attrs.join(" "),
+                if e.is_shadow { "S" } else { "" },
+                if e.is_shadow_host { "H" } else { "" }
+            )
+        }
+        SerializedNode::Text(t) => format!("[{}]", t.text_content.as_str()),
+        SerializedNode::Comment(c) => format!("<!{}>", c.text_content.as_str()),
+        _ => inner,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_sliced_snapshot_equals_the_synchronous_one() {
+    let f = fixture();
+    let mut sync = granted();
+    let expected = take(&mut sync);
+    drop(sync);
+
+    let mut r = sliced(7);
+    assert_eq!(r.pending_events(), 0, "not complete after the first slice");
+    assert_eq!(
+        r.take_batch(None).unwrap(),
+        None,
+        "nothing before the snapshot"
+    );
+    let batch = completed(&mut r).await;
+    drop(f);
+    assert!(!dump(&batch).contains("CANARY"));
+    assert_eq!(snapshot(&batch), snapshot(&expected), "same ids, same tree");
+    let kinds: Vec<u8> = batch.events.iter().map(|e| e.data.type_code()).collect();
+    let expected_kinds: Vec<u8> = expected.events.iter().map(|e| e.data.type_code()).collect();
+    assert_eq!(kinds, expected_kinds, "Meta, FullSnapshot, iframe attach");
+}
+
+#[wasm_bindgen_test]
+async fn text_and_attribute_changes_between_slices_follow_the_snapshot() {
+    let f = fixture();
+    let mut r = sliced(5);
+    let html = document().document_element().unwrap();
+    // <html> was walked in the first slice; the paragraph was not.
+    html.set_attribute("class", "sliced").unwrap();
+    html.set_attribute("title", "CANARYATTR").unwrap();
+    let para = document().get_element_by_id("para").unwrap();
+    para.first_child()
+        .unwrap()
+        .set_node_value(Some("CANARYCHANGED words"));
+    let batch = completed(&mut r).await;
+    html.remove_attribute("class").unwrap();
+    html.remove_attribute("title").unwrap();
+    drop(f);
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    assert!(matches!(batch.events[0].data, EventData::Meta(_)));
+    assert!(matches!(batch.events[1].data, EventData::FullSnapshot(_)));
+    let root = snapshot(&batch);
+    let html_id = children(root)
+        .iter()
+        .find_map(|n| match n {
+            SerializedNode::Element(e) if e.tag_name == "html" => Some(e.id),
+            _ => None,
+        })
+        .unwrap();
+    let ms = mutations(&batch);
+    let attrs = ms
+        .iter()
+        .flat_map(|m| &m.attributes)
+        .find(|a| a.id == html_id)
+        .expect("the <html> change, applied after the snapshot");
+    assert_eq!(
+        attrs
+            .attributes
+            .get("class")
+            .cloned()
+            .flatten()
+            .map(|v| v.as_str().to_owned()),
+        Some("sliced".to_owned())
+    );
+    let p = by_id(root, "para");
+    let [SerializedNode::Text(t)] = &p.child_nodes[..] else {
+        panic!("{p:?}");
+    };
+    assert_eq!(
+        t.text_content.as_str(),
+        "************* *****",
+        "walked after the change"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn structural_changes_restart_the_walk() {
+    let f = fixture();
+    let mut r = sliced(5);
+    let added = document().create_element("article").unwrap();
+    added.set_id("added-meanwhile");
+    document()
+        .get_element_by_id("s")
+        .unwrap()
+        .append_child(&added)
+        .unwrap();
+    document().get_element_by_id("para").unwrap().remove();
+    let batch = completed(&mut r).await;
+    let mut sync = granted();
+    let expected = take(&mut sync);
+    drop(sync);
+    drop(f);
+    let root = snapshot(&batch);
+    assert!(root.id() > 1, "the walk restarted with fresh ids");
+    by_id(root, "added-meanwhile");
+    assert!(find(root, &|e| attr(e, "id") == Some("para")).is_none());
+    assert_eq!(shape(root), shape(snapshot(&expected)));
+}
+
+#[wasm_bindgen_test]
+async fn withdrawing_while_slicing_leaves_nothing_behind() {
+    let f = fixture();
+    let mut r = sliced(5);
+    r.withdraw_consent();
+    // A pending slice would throw "closure invoked after being dropped".
+    sleep(30).await;
+    document()
+        .get_element_by_id("s")
+        .unwrap()
+        .set_attribute("class", "x")
+        .unwrap();
+    settle().await;
+    assert_eq!(r.pending_events(), 0);
+    assert_eq!(r.take_batch(None).unwrap(), None);
+    assert!(r.take_error().is_undefined());
+    drop(r);
+    sleep(30).await;
+    drop(f);
+}
+
+#[wasm_bindgen_test]
+async fn a_checkpoint_while_slicing_snapshots_at_once() {
+    let f = fixture();
+    let mut r = sliced(5);
+    r.checkpoint().unwrap();
+    let batch = take(&mut r);
+    let kinds: Vec<u8> = batch.events.iter().map(|e| e.data.type_code()).collect();
+    assert_eq!(&kinds[..2], &[4, 2]);
+    sleep(50).await;
+    let later = take_some(&mut r);
+    let snapshots = later.as_ref().map_or(0, |b| {
+        b.events
+            .iter()
+            .filter(|e| matches!(e.data, EventData::FullSnapshot(_)))
+            .count()
+    });
+    assert_eq!(snapshots, 0, "the slicer stopped");
+    drop(f);
+}
+
+#[wasm_bindgen_test]
+async fn a_page_that_keeps_changing_gets_a_synchronous_snapshot() {
+    let f = fixture();
+    let mut r = sliced(5);
+    let section = document().get_element_by_id("s").unwrap();
+    for i in 0..8 {
+        let p = document().create_element("p").unwrap();
+        p.set_id(&format!("tick{i}"));
+        section.append_child(&p).unwrap();
+        settle().await;
+    }
+    assert!(
+        r.pending_events() > 0,
+        "fell back to a synchronous snapshot"
+    );
+    let batch = take(&mut r);
+    let mut sync = granted();
+    let expected = take(&mut sync);
+    drop(sync);
+    drop(f);
+    let root = snapshot(&batch);
+    let snapshots = batch
+        .events
+        .iter()
+        .filter(|e| matches!(e.data, EventData::FullSnapshot(_)))
+        .count();
+    assert_eq!(snapshots, 1);
+    // Ticks after the snapshot arrive as mutations; the final tree matches.
+    let ticks_in_snapshot = (0..8)
+        .filter(|i| find(root, &|e| attr(e, "id") == Some(&format!("tick{i}"))).is_some())
+        .count();
+    let ticks_added = mutations(&batch)
+        .iter()
+        .flat_map(|m| &m.adds)
+        .filter(|a| matches!(&a.node, SerializedNode::Element(e) if attr(e, "id").is_some_and(|v| v.starts_with("tick"))))
+        .count();
+    assert_eq!(ticks_in_snapshot + ticks_added, 8);
+    assert!(find(snapshot(&expected), &|e| attr(e, "id") == Some("tick7")).is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_large_page_is_sliced_by_time() {
+    let rows: String = (0..20_000).map(|i| format!("<i>{i}</i>")).collect();
+    let f = Fixture::new(&rows);
+    let mut r = Recorder::new(options("{}")).unwrap();
+    let t0 = js_sys::Date::now();
+    grant(&mut r).unwrap();
+    let first_slice = js_sys::Date::now() - t0;
+    assert_eq!(r.pending_events(), 0, "not complete after {first_slice} ms");
+    // One 30 ms slice, plus one chunk of 256 nodes over budget at worst.
+    assert!(first_slice < 250.0, "first slice took {first_slice} ms");
+    let batch = completed(&mut r).await;
+    drop(f);
+    let fixture = by_id(snapshot(&batch), "fixture");
+    assert_eq!(fixture.child_nodes.len(), 20_000);
+}
