@@ -84,6 +84,9 @@ pub(crate) struct Live {
     /// At most this many nodes per slice (tests set it; the time budget
     /// applies in any case).
     pub(crate) slice_nodes: u32,
+    /// Milliseconds per slice ([`SLICE_MS`]; tests that need a deterministic
+    /// snapshot set it to infinity).
+    pub(crate) slice_ms: f64,
 }
 
 /// A sliced snapshot in progress.
@@ -224,6 +227,7 @@ impl Live {
             generation: 0,
             slicing: None,
             slice_nodes: u32::MAX,
+            slice_ms: SLICE_MS,
         }))
     }
 
@@ -392,6 +396,7 @@ impl Live {
             engine,
             mirror,
             slice_nodes,
+            slice_ms,
             ..
         } = self;
         let Some(sl) = slicing.as_mut() else {
@@ -404,7 +409,7 @@ impl Live {
             let chunk = left.min(256);
             let done = sl.walk.step(engine, mirror, chunk, &mut roots)?;
             left -= chunk;
-            if done || left == 0 || js_sys::Date::now() - started >= SLICE_MS {
+            if done || left == 0 || js_sys::Date::now() - started >= *slice_ms {
                 break done;
             }
         };

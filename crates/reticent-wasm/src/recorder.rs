@@ -7,8 +7,9 @@ use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::prelude::*;
 
 use crate::error::ReticentError;
+use crate::live::SLICE_MS;
 use crate::options::RecorderOptions;
-use crate::session::Session;
+use crate::session::{Session, SliceBudget};
 
 /// A session replay recorder for one page.
 ///
@@ -24,9 +25,8 @@ pub struct Recorder {
     session: Option<Session>,
     /// An error that stopped recording inside a page callback, until taken.
     error: Option<CoreError>,
-    /// Nodes per slice of the first snapshot (a test hook; the 30 ms time
-    /// budget applies in any case).
-    slice_nodes: u32,
+    /// Budget of each slice of the first snapshot (tests tune it).
+    slice: SliceBudget,
 }
 
 #[wasm_bindgen]
@@ -44,7 +44,10 @@ impl Recorder {
             gate: ConsentGate::new(),
             session: None,
             error: None,
-            slice_nodes: u32::MAX,
+            slice: SliceBudget {
+                nodes: u32::MAX,
+                ms: SLICE_MS,
+            },
         })
     }
 
@@ -69,7 +72,7 @@ impl Recorder {
         let page_view_id = checked_id("pageViewId", &page_view_id)?;
         let previous = self.gate.state();
         if self.gate.apply(ConsentState::Granted) == Transition::Start {
-            match Session::start(&self.engine, session_id, page_view_id, self.slice_nodes) {
+            match Session::start(&self.engine, session_id, page_view_id, self.slice) {
                 Ok(session) => self.session = Some(session),
                 Err(e) => {
                     self.gate.apply(previous);
@@ -188,7 +191,16 @@ impl Recorder {
     /// exported to JavaScript); applies to the next `grantConsent`.
     #[doc(hidden)]
     pub fn set_slice_nodes_for_tests(&mut self, nodes: u32) {
-        self.slice_nodes = nodes.max(1);
+        self.slice.nodes = nodes.max(1);
+    }
+
+    /// Sets the time budget of each slice of the first snapshot; infinity
+    /// makes `grantConsent` finish the snapshot at once, whatever the load of
+    /// the machine, so tests that are not about slicing stay deterministic.
+    /// Rust only; applies to the next `grantConsent`.
+    #[doc(hidden)]
+    pub fn set_slice_budget_ms_for_tests(&mut self, ms: f64) {
+        self.slice.ms = ms;
     }
 
     /// Finishes stopping a session a callback stopped: keeps its error and

@@ -21,6 +21,15 @@ use crate::mutations;
 use crate::page::{describe, internal, Page};
 use crate::patch::{self, PATCHES};
 
+/// How much of the first snapshot one slice may walk (tests tune it).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SliceBudget {
+    /// Nodes per slice.
+    pub(crate) nodes: u32,
+    /// Milliseconds per slice.
+    pub(crate) ms: f64,
+}
+
 /// What exists only while recording is allowed.
 pub(crate) struct Session {
     session_id: String,
@@ -40,7 +49,7 @@ impl Session {
         engine: &PrivacyEngine,
         session_id: String,
         page_view_id: String,
-        slice_nodes: u32,
+        slice: SliceBudget,
     ) -> Result<Session, CoreError> {
         let mut session = Session {
             session_id,
@@ -49,7 +58,11 @@ impl Session {
             live: Live::new(engine.clone()),
             closures: Vec::new(),
         };
-        session.live.borrow_mut().slice_nodes = slice_nodes.max(1);
+        {
+            let mut live = session.live.borrow_mut();
+            live.slice_nodes = slice.nodes.max(1);
+            live.slice_ms = slice.ms;
+        }
         session.observe()?;
         session.timer();
         let snapshot = session.live.borrow_mut().start_sliced_snapshot();

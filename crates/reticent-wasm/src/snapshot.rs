@@ -109,6 +109,7 @@ pub(crate) fn subtree(
 pub(crate) fn context_of(parent: &Node) -> TextContext {
     match parent.dyn_ref::<Element>() {
         Some(el) if el.local_name().eq_ignore_ascii_case("style") => TextContext::Style,
+        Some(el) if el.local_name().eq_ignore_ascii_case("textarea") => TextContext::FormValue,
         Some(el)
             if el.local_name().eq_ignore_ascii_case("script")
                 || el.local_name().eq_ignore_ascii_case("noscript") =>
@@ -308,12 +309,10 @@ impl<'a> Walk<'a> {
             placeholder: node.need_block,
         };
         self.mirror.set_meta(el, id, meta);
-        let ctx = decision.descend.then(|| {
-            if node.tag_name == "style" {
-                TextContext::Style
-            } else {
-                TextContext::Body
-            }
+        let ctx = decision.descend.then(|| match node.tag_name.as_str() {
+            "style" => TextContext::Style,
+            "textarea" => TextContext::FormValue,
+            _ => TextContext::Body,
         });
         Ok((node, ctx))
     }

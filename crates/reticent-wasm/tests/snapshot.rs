@@ -161,6 +161,11 @@ fn page_content_never_appears() {
     };
     assert!(css.is_style);
     assert!(css.text_content.as_str().contains("color"), "{css:?}");
+    // A textarea's text is its default value: the constant mask, not its length.
+    let [SerializedNode::Text(ta)] = &by_id(root, "ta").child_nodes[..] else {
+        panic!("<textarea> has one text child");
+    };
+    assert_eq!(ta.text_content.as_str(), INPUT_MASK);
 }
 
 #[wasm_bindgen_test]

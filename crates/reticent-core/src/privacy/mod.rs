@@ -128,6 +128,9 @@ pub enum TextContext {
     Style,
     /// The text of a `<script>` or `<noscript>`: never recorded.
     Script,
+    /// The text of a `<textarea>`, which is its default form value: masked
+    /// like every form value, to a constant that hides its length.
+    FormValue,
 }
 
 /// Tags that are replaced by a same-size placeholder by default.
@@ -154,6 +157,7 @@ impl PrivacyEngine {
             TextContext::Body => Scrubbed(mask_text(raw)),
             TextContext::Style => Scrubbed(sanitize_css(raw)),
             TextContext::Script => Scrubbed::empty(),
+            TextContext::FormValue => self.input_value(raw),
         }
     }
 
