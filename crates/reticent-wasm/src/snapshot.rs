@@ -309,7 +309,7 @@ impl<'a> Walk<'a> {
             placeholder: node.need_block,
         };
         self.mirror.set_meta(el, id, meta);
-        let ctx = decision.descend.then(|| match node.tag_name.as_str() {
+        let ctx = decision.descend.then_some(match node.tag_name.as_str() {
             "style" => TextContext::Style,
             "textarea" => TextContext::FormValue,
             _ => TextContext::Body,
