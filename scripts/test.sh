@@ -156,12 +156,15 @@ run_e2e() {
         echo "test.sh: js/dist/reticent.js missing: the e2e tests need the 'js' step's build" >&2
         return 1
     }
-    echo "--- node --test tests/e2e/"
-    local files=(tests/e2e/*.test.mjs)
-    [ -e "${files[0]}" ] || {
-        echo "test.sh: no tests/e2e/*.test.mjs" >&2
-        return 1
-    }
+    echo "--- node --test tests/e2e/ tests/transport/ tests/packaging/"
+    local files=(tests/e2e/*.test.mjs tests/transport/*.test.mjs tests/packaging/*.test.mjs)
+    local f
+    for f in "${files[@]}"; do
+        [ -e "$f" ] || {
+            echo "test.sh: no test files match $f" >&2
+            return 1
+        }
+    done
     node --test --test-reporter=tap "${files[@]}" 2>&1 | tee "$LOG_DIR/e2e.log"
     require_tests_ran "$LOG_DIR/e2e.log" '^# pass [0-9]+'
 }
@@ -184,7 +187,7 @@ step clippy-wasm "cargo clippy --workspace --exclude reticent-server --all-targe
 step test "cargo test --workspace" run_cargo_test
 step wasm-test "wasm-bindgen-test in headless Chromium (crates/reticent-wasm)" run_wasm_test
 step js "js/: npm run typecheck && npm test && npm run build" run_js
-step e2e "end to end: cargo build -p reticent-server; node --test tests/e2e/" run_e2e
+step e2e "end to end: cargo build -p reticent-server; node --test tests/{e2e,transport,packaging}/" run_e2e
 
 print_summary
 echo "test.sh: all ${#SELECTED[@]} selected steps passed"

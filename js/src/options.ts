@@ -7,6 +7,10 @@
 
 import { resolveConsent, type ConsentConfig, type ConsentOption } from './consent/index.js';
 import { ReticentError } from './errors.js';
+import { DEFAULT_MAX_QUEUE_BYTES } from './queue.js';
+import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSION_DURATION } from './session.js';
+import { DEFAULT_REQUEST_TIMEOUT, KEEPALIVE_MAX_BYTES, type TransportHook } from './transport.js';
+import { DEFAULT_TRIGGER_WINDOW } from './trigger.js';
 
 /** Privacy settings handed to the WebAssembly core, which applies them to every recorded value. */
 export interface PrivacyOptions {
@@ -79,6 +83,91 @@ export interface ReticentOptions {
    * Errors of `init()` itself reject its promise instead.
    */
   onError?: (err: ReticentError) => void;
+  /**
+   * Target size of one batch, in compressed bytes: from 1024 to 1048576
+   * (the collector's default body limit). Default 61440 (60 KiB, what fits
+   * in the browser's keepalive quota, so a batch can still leave with a page
+   * that closes).
+   *
+   * The core encodes and compresses a batch only when it is taken, so the
+   * recorder estimates: it learns the compressed bytes per event from the
+   * batches it took, checks the number of pending events once a second, and
+   * flushes early when the estimate reaches this budget. A batch can still
+   * be larger (a full snapshot of a big page is one event); it is sent
+   * anyway, and a collector that refuses it (413) makes it a counted drop.
+   */
+  maxBatchBytes?: number;
+  /**
+   * Cap on the encoded batches held in memory while the collector cannot be
+   * reached, in bytes: from 65536 to 67108864. Default 2097152 (2 MiB).
+   * Beyond it, the oldest batches are dropped first, and the number of
+   * dropped batches is written in the `dropped` field of the next batch
+   * header, so a dead endpoint never grows memory without bound and losses
+   * are counted, never silent.
+   */
+  maxQueueBytes?: number;
+  /**
+   * Milliseconds before a request (or a `transport` hook call) that has not
+   * answered counts as failed and is retried: from 1000 to 120000.
+   * Default 15000.
+   */
+  requestTimeout?: number;
+  /**
+   * Whether requests to the endpoint carry cookies and HTTP authentication:
+   * `'omit'` (default, nothing is sent), `'same-origin'`, or `'include'`
+   * (a cross-origin collector must then answer with
+   * `Access-Control-Allow-Credentials: true` and an explicit origin).
+   * With `'omit'`, `navigator.sendBeacon` is never used, because a beacon
+   * always carries the cookies of its origin.
+   */
+  credentials?: 'omit' | 'same-origin' | 'include';
+  /**
+   * Sends batches through the site's own code instead of `fetch`: called
+   * with the encoded bytes (the request body, see docs/wire-format.md), the
+   * batch's sequence number within its page view, and `exit: true` when the
+   * page is being hidden or unloaded (use a request that survives it). Resolve (with `true`
+   * or nothing) once the collector stored it; resolve `false` or reject to
+   * have it retried with the usual backoff. A call that does not settle
+   * within `requestTimeout` counts as failed (the batch may then be sent
+   * twice; collectors are idempotent on session, page view and sequence).
+   * `endpoint` is still required and validated, but not used for sending.
+   */
+  transport?: TransportHook;
+  /**
+   * Fraction of sessions recorded, from 0 to 1. Default 1 (all). Drawn once
+   * per session, when consent is granted, and kept in the session's
+   * `sessionStorage` entry so every page view of the session follows it.
+   * A session not drawn records nothing: the core is not even started.
+   */
+  sampleRate?: number;
+  /**
+   * Milliseconds of inactivity (no recorded event) after which the next
+   * activity starts a new session (new ids, new full snapshot): from 60000
+   * (1 min) to 86400000 (24 h). Default 1800000 (30 min).
+   */
+  idleTimeout?: number;
+  /**
+   * Longest session, in milliseconds: once reached, the session ends and a
+   * new one starts (new ids, new full snapshot, new sampling draw): from
+   * 60000 (1 min) to 86400000 (24 h). Default 14400000 (4 h).
+   */
+  maxSessionDuration?: number;
+  /**
+   * `'continuous'` (default): batches are sent as they are recorded.
+   * `'on-trigger'`: after consent, the last `triggerWindow` ms are kept in
+   * memory and nothing is sent until `recorder.trigger()` is called or an
+   * uncaught error or unhandled rejection happens on the page; then the
+   * window is sent and the rest of the session is recorded continuously.
+   */
+  mode?: 'continuous' | 'on-trigger';
+  /**
+   * With `mode: 'on-trigger'`, how much of the recent past is kept, in
+   * milliseconds: from 2000 to 600000. Default 60000. Every
+   * `triggerWindow / 2` ms a segment is closed and a fresh full snapshot
+   * starts the next one; what is sent on a trigger starts between 1 and 1.5
+   * windows back.
+   */
+  triggerWindow?: number;
 }
 
 /** {@link ReticentOptions} after validation, with every default filled in. */
@@ -99,6 +188,26 @@ export interface ResolvedOptions {
   readonly headers: Readonly<Record<string, string>>;
   /** See {@link ReticentOptions.onError}. */
   readonly onError: ((err: ReticentError) => void) | undefined;
+  /** See {@link ReticentOptions.maxBatchBytes}. */
+  readonly maxBatchBytes: number;
+  /** See {@link ReticentOptions.maxQueueBytes}. */
+  readonly maxQueueBytes: number;
+  /** See {@link ReticentOptions.requestTimeout}. */
+  readonly requestTimeout: number;
+  /** See {@link ReticentOptions.credentials}. */
+  readonly credentials: 'omit' | 'same-origin' | 'include';
+  /** See {@link ReticentOptions.transport}. */
+  readonly transport: TransportHook | undefined;
+  /** See {@link ReticentOptions.sampleRate}. */
+  readonly sampleRate: number;
+  /** See {@link ReticentOptions.idleTimeout}. */
+  readonly idleTimeout: number;
+  /** See {@link ReticentOptions.maxSessionDuration}. */
+  readonly maxSessionDuration: number;
+  /** See {@link ReticentOptions.mode}. */
+  readonly mode: 'continuous' | 'on-trigger';
+  /** See {@link ReticentOptions.triggerWindow}. */
+  readonly triggerWindow: number;
 }
 
 /** Default of {@link ReticentOptions.flushInterval}, in milliseconds. */
@@ -117,7 +226,33 @@ const OPTION_KEYS: readonly string[] = [
   'flushInterval',
   'headers',
   'onError',
+  'maxBatchBytes',
+  'maxQueueBytes',
+  'requestTimeout',
+  'credentials',
+  'transport',
+  'sampleRate',
+  'idleTimeout',
+  'maxSessionDuration',
+  'mode',
+  'triggerWindow',
 ];
+
+/** Default of {@link ReticentOptions.maxBatchBytes}. */
+export const DEFAULT_MAX_BATCH_BYTES = KEEPALIVE_MAX_BYTES;
+
+/** `[min, max, default]` of each numeric option, in its unit. */
+export const NUMBER_RANGES = {
+  maxBatchBytes: [1024, 1024 * 1024, DEFAULT_MAX_BATCH_BYTES],
+  maxQueueBytes: [64 * 1024, 64 * 1024 * 1024, DEFAULT_MAX_QUEUE_BYTES],
+  requestTimeout: [1000, 120_000, DEFAULT_REQUEST_TIMEOUT],
+  sampleRate: [0, 1, 1],
+  idleTimeout: [60_000, 86_400_000, DEFAULT_IDLE_TIMEOUT],
+  maxSessionDuration: [60_000, 86_400_000, DEFAULT_MAX_SESSION_DURATION],
+  triggerWindow: [2000, 600_000, DEFAULT_TRIGGER_WINDOW],
+} as const;
+const CREDENTIALS: readonly string[] = ['omit', 'same-origin', 'include'];
+const MODES: readonly string[] = ['continuous', 'on-trigger'];
 const PRIVACY_KEYS: readonly string[] = ['allowQueryParams'];
 const RESERVED_HEADERS: readonly string[] = ['content-type', 'content-encoding'];
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -147,8 +282,36 @@ export function validateOptions(raw: unknown, extraKeys: readonly string[] = [])
     privacy: validatePrivacy(raw.privacy),
     flushInterval: validateFlushInterval(raw.flushInterval),
     headers: validateHeaders(raw.headers),
-    onError: validateOnError(raw.onError),
+    onError: validateFunction('onError', raw.onError) as ResolvedOptions['onError'],
+    maxBatchBytes: validateNumber('maxBatchBytes', raw.maxBatchBytes, 'bytes'),
+    maxQueueBytes: validateNumber('maxQueueBytes', raw.maxQueueBytes, 'bytes'),
+    requestTimeout: validateNumber('requestTimeout', raw.requestTimeout, 'milliseconds'),
+    credentials: validateChoice('credentials', raw.credentials, CREDENTIALS, 'omit') as ResolvedOptions['credentials'],
+    transport: validateFunction('transport', raw.transport) as ResolvedOptions['transport'],
+    sampleRate: validateNumber('sampleRate', raw.sampleRate, 'fraction'),
+    idleTimeout: validateNumber('idleTimeout', raw.idleTimeout, 'milliseconds'),
+    maxSessionDuration: validateNumber('maxSessionDuration', raw.maxSessionDuration, 'milliseconds'),
+    mode: validateChoice('mode', raw.mode, MODES, 'continuous') as ResolvedOptions['mode'],
+    triggerWindow: validateNumber('triggerWindow', raw.triggerWindow, 'milliseconds'),
   };
+}
+
+function validateNumber(name: keyof typeof NUMBER_RANGES, value: unknown, unit: string): number {
+  const [min, max, fallback] = NUMBER_RANGES[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    const what = unit === 'fraction' ? 'a number' : `a number of ${unit}`;
+    throw invalid(name, `expected ${what} between ${min} and ${max}`, value);
+  }
+  return value;
+}
+
+function validateChoice(name: string, value: unknown, choices: readonly string[], fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !choices.includes(value)) {
+    throw invalid(name, `expected one of ${choices.map((c) => `'${c}'`).join(', ')}`, value);
+  }
+  return value;
 }
 
 function validateEndpoint(value: unknown): string {
@@ -224,10 +387,10 @@ function validateHeaders(value: unknown): Readonly<Record<string, string>> {
   return Object.freeze(out);
 }
 
-function validateOnError(value: unknown): ResolvedOptions['onError'] {
+function validateFunction(name: string, value: unknown): unknown {
   if (value === undefined) return undefined;
-  if (typeof value !== 'function') throw invalid('onError', 'expected a function', value);
-  return value as (err: ReticentError) => void;
+  if (typeof value !== 'function') throw invalid(name, 'expected a function', value);
+  return value;
 }
 
 function rejectUnknown(obj: Record<string, unknown>, known: readonly string[], prefix: string): void {

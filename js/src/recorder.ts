@@ -5,11 +5,16 @@
  * @packageDocumentation
  */
 
+import { createBeacon } from './beacon.js';
 import { browserOptsOut, createAdapter, ManualAdapter, type ConsentAdapter, type ConsentSignal } from './consent/index.js';
-import { toReticentError, type ReticentError } from './errors.js';
+import { ReticentError, toReticentError } from './errors.js';
 import { randomId } from './ids.js';
+import { browserTargets, listenErrors, listenExit, type PageTargets } from './lifecycle.js';
 import type { ResolvedOptions } from './options.js';
-import { createTransport, type Send } from './transport.js';
+import { BatchQueue } from './queue.js';
+import { browserSessionStorage, openSession, SessionStore, type SessionEntry, type StorageLike } from './session.js';
+import { createTransport, hookTransport, KeepaliveBudget, type SendInfo, type SendOutcome } from './transport.js';
+import { TriggerWindow } from './trigger.js';
 import type { WasmRecorder } from './wasm/contract.js';
 
 /**
@@ -20,27 +25,39 @@ import type { WasmRecorder } from './wasm/contract.js';
  */
 export interface Recorder {
   /**
-   * With `consent: 'manual'`: records from now on: takes a full snapshot of
-   * the page with fresh random session and page-view ids, sends it at once,
-   * then flushes every `flushInterval` ms. Calling it again while recording
-   * does nothing. With a CMP, only the CMP grants consent and this does
-   * nothing. It also does nothing when the browser opted out (Global Privacy
-   * Control, and Do Not Track if respected).
+   * With `consent: 'manual'`: records from now on. Continues the visit's
+   * session if one is still live in `sessionStorage` (else starts one, and
+   * draws `sampleRate`), takes a full snapshot with a fresh page-view id,
+   * sends it at once in continuous mode (a large page's snapshot is taken in
+   * slices and goes with the next flush), then flushes every `flushInterval`
+   * ms. Calling it again while recording does nothing. With a CMP, only the
+   * CMP grants consent and this does nothing. It also does nothing when the
+   * browser opted out (Global Privacy Control, and Do Not Track if respected).
    */
   grantConsent(): void;
   /**
-   * Stops recording at once and drops every event not yet sent. With
-   * `'manual'`, nothing more is recorded until `grantConsent()` (a new
-   * session). With a CMP, the page's withdrawal holds until the page is
-   * reloaded, whatever the CMP says afterwards.
+   * Stops recording at once, drops every event and batch not yet sent and
+   * deletes the session entry. With `'manual'`, nothing more is recorded
+   * until `grantConsent()` (a new session). With a CMP, the page's
+   * withdrawal holds until the page is reloaded, whatever the CMP says
+   * afterwards.
    */
   withdrawConsent(): void;
   /**
-   * Sends the pending events now, as one batch. Resolves once the batch was
-   * sent or failed (or at once when there is nothing to send or no consent);
-   * never rejects.
+   * Sends the pending events now, as one batch. Resolves once that batch was
+   * accepted or dropped, or an attempt failed and a retry is scheduled (or
+   * at once when there is nothing to send, no consent, or the on-trigger
+   * mode was not triggered yet); never rejects.
    */
   flush(): Promise<void>;
+  /**
+   * With `mode: 'on-trigger'`: sends the recorded window (the last
+   * `triggerWindow` ms or a little more) and records continuously for the
+   * rest of the session. Does nothing in continuous mode, before consent,
+   * or once triggered. `reason` is accepted for forward compatibility but
+   * not yet written into the recording.
+   */
+  trigger(reason?: string): void;
   /**
    * Withdraws consent and releases the WebAssembly recorder for good.
    * Idempotent; the object cannot be used to record again.
@@ -54,6 +71,10 @@ export interface Timers {
   setInterval(callback: () => void, ms: number): unknown;
   /** Like the global `clearInterval`. */
   clearInterval(handle: unknown): void;
+  /** Like the global `setTimeout`. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Like the global `clearTimeout`. */
+  clearTimeout(handle: unknown): void;
 }
 
 /** What {@link createRecorder} needs; everything but `wasm` and `options` has a browser default. */
@@ -62,8 +83,12 @@ export interface RecorderDeps {
   readonly wasm: WasmRecorder;
   /** Validated options. */
   readonly options: ResolvedOptions;
-  /** Sends one batch; defaults to {@link createTransport} on `options.endpoint`. */
-  readonly send?: Send;
+  /**
+   * Makes one attempt to deliver a batch; defaults to the `transport` option,
+   * else `fetch` on `options.endpoint` (see transport.ts). May resolve an
+   * outcome, `true`/`undefined` (accepted) or `false` (failed: retry).
+   */
+  readonly send?: (batch: Uint8Array, info: SendInfo) => Promise<SendOutcome | boolean | void>;
   /** Id generator; defaults to {@link randomId}. */
   readonly newId?: () => string;
   /** Timers; default to the globals. */
@@ -72,14 +97,35 @@ export interface RecorderDeps {
   readonly adapter?: ConsentAdapter;
   /** Whether the browser asks not to be recorded; defaults to {@link browserOptsOut}. */
   readonly optedOut?: boolean;
+  /** The session storage (called after consent only; may throw); defaults to `sessionStorage`. */
+  readonly storage?: () => StorageLike | undefined | null;
+  /** Clock, ms since the epoch; defaults to `Date.now`. */
+  readonly now?: () => number;
+  /** Uniform draw in `[0, 1)` (sampling, retry jitter); defaults to `Math.random`. */
+  readonly random?: () => number;
+  /** Where page listeners go (after consent only); defaults to `window` and `document`. */
+  readonly page?: PageTargets;
 }
 
 const globalTimers: Timers = {
   setInterval: (callback, ms) => setInterval(callback, ms),
   clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/** How often the pending events are checked against `maxBatchBytes`, ms. */
+export const SIZE_CHECK_INTERVAL = 1000;
+/** Compressed bytes per event assumed until a batch of enough events was measured. */
+export const INITIAL_BYTES_PER_EVENT = 64;
+/** A batch of at least this many events updates the bytes-per-event estimate. */
+const MIN_EVENTS_TO_ESTIMATE = 16;
+/** Closed segments the on-trigger window keeps (see trigger.ts). */
+const TRIGGER_SEGMENTS_KEPT = 2;
+
 type State = 'waiting' | 'granted' | 'withdrawn' | 'stopped';
+/** While granted: not sampled, buffering the on-trigger window, or sending. */
+type Phase = 'idle' | 'window' | 'continuous';
 
 function safeOptOut(options: ResolvedOptions): boolean {
   try {
@@ -93,34 +139,94 @@ function safeOptOut(options: ResolvedOptions): boolean {
 /** Creates the public {@link Recorder} around a WebAssembly recorder. */
 export function createRecorder(deps: RecorderDeps): Recorder {
   const { wasm, options } = deps;
-  const send = deps.send ?? createTransport(options);
   const newId = deps.newId ?? randomId;
   const timers = deps.timers ?? globalTimers;
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
   const adapter = deps.adapter ?? createAdapter(options.consent);
   const optedOut = deps.optedOut ?? safeOptOut(options);
+  const store = new SessionStore(deps.storage ?? browserSessionStorage);
+  const policy = options;
   /** Set when the page itself withdrew consent given by a CMP: it holds for the page's life. */
   let pageWithdrew = false;
 
   let state: State = 'waiting';
-  let timer: unknown;
+  let phase: Phase = 'idle';
+  let session: SessionEntry | undefined;
+  /** Sequence number of the next batch of the current page view (the core's counter, mirrored). */
+  let sequence = 0;
+  let bytesPerEvent = INITIAL_BYTES_PER_EVENT;
+  /** Pending events that are not activity: the snapshot a checkpoint buffered. */
+  let baseline = 0;
+  let queue: BatchQueue | undefined;
+  /** The on-trigger mode's closed segments, while waiting for the trigger. */
+  let kept: TriggerWindow | undefined;
+  /** Handles of live intervals, and removers of live listeners: all cleared by {@link quiesce}. */
+  let intervals: unknown[] = [];
+  let removers: Array<() => void> = [];
 
-  function clearTimer(): void {
-    if (timer !== undefined) {
-      const handle = timer;
-      timer = undefined;
+  /** Created at the first grant: nothing exists before consent. */
+  function getQueue(): BatchQueue {
+    if (queue === undefined) {
+      let send = deps.send;
+      let budget: KeepaliveBudget | undefined;
+      if (send === undefined && options.transport !== undefined) {
+        send = hookTransport(options.transport, options.requestTimeout, timers);
+      }
+      if (send === undefined) {
+        budget = new KeepaliveBudget();
+        send = createTransport({
+          endpoint: options.endpoint,
+          headers: options.headers,
+          credentials: options.credentials,
+          requestTimeout: options.requestTimeout,
+          budget,
+          timers,
+          now,
+        });
+      }
+      const beacon = budget ? createBeacon(options.endpoint, options.headers, options.credentials) : undefined;
+      queue = new BatchQueue({
+        send,
+        maxQueueBytes: options.maxQueueBytes,
+        timers,
+        random,
+        ...(budget ? { budget } : {}),
+        ...(beacon ? { beacon } : {}),
+      });
+    }
+    return queue;
+  }
+
+  /** Clears every interval and listener of the current page view. */
+  function quiesce(): void {
+    const handles = intervals;
+    intervals = [];
+    for (const h of handles) {
       try {
-        timers.clearInterval(handle);
+        timers.clearInterval(h);
       } catch {
-        // Nothing we can do; the callback checks the state anyway.
+        // Nothing we can do; the callbacks check the state anyway.
       }
     }
+    const rs = removers;
+    removers = [];
+    for (const r of rs) {
+      try {
+        r();
+      } catch {
+        // A listener we cannot remove only calls back into a stopped recorder.
+      }
+    }
+    kept = undefined;
   }
 
   /** Stops everything and reports `thrown` once. */
   function fail(thrown: unknown): void {
     if (state === 'stopped') return;
     state = 'stopped';
-    clearTimer();
+    quiesce();
+    queue?.close();
     stopAdapter();
     try {
       // After a panic the module may be unusable; freeing can throw again.
@@ -140,7 +246,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     }
   }
 
-  /** Runs a call into the module; on any throw, stops the recorder. */
+  /** Runs a call into the module (or our own code); on any throw, stops the recorder. */
   function guard<T>(call: () => T): { ok: true; value: T } | { ok: false } {
     try {
       return { ok: true, value: call() };
@@ -150,19 +256,169 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     }
   }
 
-  async function flush(): Promise<void> {
-    if (state !== 'granted') return;
-    const taken = guard(() => wasm.takeBatch());
-    if (!taken.ok || taken.value === undefined) return;
+  function every(ms: number, callback: () => void): boolean {
+    return guard(() => intervals.push(timers.setInterval(callback, ms))).ok;
+  }
+
+  /** Takes the pending events as one batch (with the drop count) into the queue. */
+  function takeIntoQueue(exit = false): Promise<void> {
+    const q = getQueue();
+    const carried = q.dropped;
+    const pending = guard(() => wasm.pendingEvents());
+    if (!pending.ok) return Promise.resolve();
+    const taken = guard(() => wasm.takeBatch(carried));
+    if (!taken.ok || taken.value === undefined) return Promise.resolve();
+    baseline = 0;
+    const bytes = taken.value;
+    if (pending.value >= MIN_EVENTS_TO_ESTIMATE) bytesPerEvent = bytes.byteLength / pending.value;
+    return q.push(bytes, sequence++, carried, exit);
+  }
+
+  /**
+   * Renews the session when it is too old, or when activity resumes after
+   * `idleTimeout`; otherwise notes activity. `true` when it renewed (the
+   * caller's page view is over).
+   */
+  function checkSession(): boolean {
+    if (session === undefined) return false;
+    const t = now();
+    if (t - session.started >= policy.maxSessionDuration) {
+      // The old session's last events still go out, unless they are an unsent window.
+      if (phase === 'continuous') takeIntoQueue().catch(() => undefined);
+      renewSession();
+      return true;
+    }
+    const pending = guard(() => wasm.pendingEvents());
+    if (!pending.ok) return true;
+    if (pending.value > baseline) {
+      if (t - session.lastActivity >= policy.idleTimeout) {
+        // The events since the pause belong to the new session: its snapshot shows their result.
+        renewSession();
+        return true;
+      }
+      session.lastActivity = t;
+      const entry = session;
+      if (!guard(() => store.write(entry)).ok) return true;
+    }
+    return false;
+  }
+
+  function renewSession(): void {
+    quiesce();
+    if (!guard(() => wasm.withdrawConsent()).ok) return;
+    const opened = guard(() => openSession(store, policy, now(), newId, random, true));
+    if (!opened.ok) return;
+    session = opened.value;
+    beginPageView();
+  }
+
+  /**
+   * Whether the module still records. It stops by itself when one of its
+   * page callbacks fails (its consent state then reads `denied`): the
+   * recorder then stops too and reports it once.
+   */
+  function alive(): boolean {
+    const s = guard(() => wasm.consentState);
+    if (!s.ok) return false;
+    if (s.value === 'granted') return true;
+    // The module keeps the error that stopped it; report that one if it can be had.
+    const taken = guard(() => wasm.takeError());
+    const cause = taken.ok ? taken.value : undefined;
+    fail(cause ?? new ReticentError('INTERNAL', 'the WebAssembly recorder stopped on its own (a page callback failed)'));
+    return false;
+  }
+
+  /** Flush tick of the continuous phase. */
+  function tick(): void {
+    if (state !== 'granted' || phase !== 'continuous') return;
+    if (!alive() || checkSession()) return;
+    takeIntoQueue().catch(() => undefined);
+  }
+
+  /** Early flush when the pending events probably exceed `maxBatchBytes`. */
+  function sizeTick(): void {
+    if (state !== 'granted' || phase !== 'continuous' || !alive()) return;
+    const pending = guard(() => wasm.pendingEvents());
+    if (pending.ok && pending.value * bytesPerEvent >= options.maxBatchBytes) tick();
+  }
+
+  /** Segment tick of the on-trigger window: close a segment, open the next with a snapshot. */
+  function segmentTick(): void {
+    if (state !== 'granted' || phase !== 'window' || kept === undefined) return;
+    if (!alive() || checkSession()) return;
+    const w = kept;
+    const taken = guard(() => wasm.takeBatch(0));
+    if (!taken.ok) return;
+    if (taken.value !== undefined) w.add({ bytes: taken.value, sequence: sequence++ });
+    if (!guard(() => wasm.checkpoint()).ok) return;
+    const pending = guard(() => wasm.pendingEvents());
+    baseline = pending.ok ? pending.value : 0;
+  }
+
+  function onExit(): void {
+    if (state !== 'granted' || phase !== 'continuous' || !alive()) return;
+    takeIntoQueue(true).catch(() => undefined);
+    guard(() => getQueue().sendForExit());
+  }
+
+  /** Starts a page view of the current session in the core, then the phase's timers. */
+  function beginPageView(): void {
+    const entry = session;
+    if (entry === undefined || state !== 'granted') return;
+    if (!entry.sampled) {
+      phase = 'idle';
+      return;
+    }
+    let pageViewId: string;
     try {
-      await send(taken.value);
-    } catch {
-      // `send` never rejects; this only protects against an injected one that does.
+      pageViewId = newId();
+    } catch (thrown) {
+      fail(thrown);
+      return;
+    }
+    if (!guard(() => wasm.grantConsent(entry.id, pageViewId)).ok) return;
+    sequence = 0;
+    baseline = 0;
+    if (options.mode === 'on-trigger' && !entry.triggered) {
+      phase = 'window';
+      const pending = guard(() => wasm.pendingEvents());
+      if (!pending.ok) return;
+      baseline = pending.value;
+      kept = new TriggerWindow(TRIGGER_SEGMENTS_KEPT, options.maxQueueBytes);
+      if (!every(options.triggerWindow / 2, segmentTick)) return;
+      const page = deps.page ?? browserTargets();
+      if (page) {
+        const added = guard(() => listenErrors(page, () => trigger()));
+        if (added.ok) removers.push(added.value);
+      }
+    } else {
+      startContinuous();
     }
   }
 
-  function tick(): void {
-    flush().catch(() => undefined);
+  function startContinuous(): void {
+    phase = 'continuous';
+    takeIntoQueue().catch(() => undefined);
+    if (state !== 'granted') return;
+    if (!every(options.flushInterval, tick)) return;
+    if (options.flushInterval > SIZE_CHECK_INTERVAL && !every(SIZE_CHECK_INTERVAL, sizeTick)) return;
+    const page = deps.page ?? browserTargets();
+    if (page) {
+      const added = guard(() => listenExit(page, onExit));
+      if (added.ok) removers.push(added.value);
+    }
+  }
+
+  function trigger(): void {
+    if (state !== 'granted' || phase !== 'window' || kept === undefined || session === undefined) return;
+    const segments = kept.drain();
+    quiesce();
+    const q = getQueue();
+    for (const s of segments) q.push(s.bytes, s.sequence, 0).catch(() => undefined);
+    const entry = session;
+    entry.triggered = true;
+    if (!guard(() => store.write(entry)).ok) return;
+    startContinuous();
   }
 
   function stopAdapter(): void {
@@ -173,34 +429,25 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     }
   }
 
-  /** Starts a session: fresh ids, full snapshot, immediate flush, then the timer. */
+  /** Consent granted: continue or open the session, then start a page view. */
   function startRecording(): void {
     if (state === 'granted' || state === 'stopped' || optedOut || pageWithdrew) return;
-    let sessionId: string;
-    let pageViewId: string;
-    try {
-      sessionId = newId();
-      pageViewId = newId();
-    } catch (thrown) {
-      fail(thrown);
-      return;
-    }
-    if (!guard(() => wasm.grantConsent(sessionId, pageViewId)).ok) return;
+    const opened = guard(() => openSession(store, policy, now(), newId, random));
+    if (!opened.ok) return;
+    session = opened.value;
     state = 'granted';
-    tick();
-    if (state !== 'granted') return;
-    try {
-      timer = timers.setInterval(tick, options.flushInterval);
-    } catch (thrown) {
-      fail(thrown);
-    }
+    beginPageView();
   }
 
-  /** Stops at once; the core drops everything unsent. Nothing to do unless recording. */
+  /** Stops at once; the core and the queue drop everything unsent. Nothing to do unless recording. */
   function stopRecording(): void {
     if (state !== 'granted') return;
-    clearTimer();
     state = 'withdrawn';
+    phase = 'idle';
+    quiesce();
+    queue?.clear();
+    session = undefined;
+    guard(() => store.remove());
     guard(() => wasm.withdrawConsent());
   }
 
@@ -234,14 +481,28 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     },
 
     flush(): Promise<void> {
-      return flush().catch(() => undefined);
+      if (state !== 'granted' || phase !== 'continuous') return Promise.resolve();
+      return takeIntoQueue().catch(() => undefined);
+    },
+
+    trigger(): void {
+      trigger();
     },
 
     stop(): void {
       if (state === 'stopped') return;
+      const wasGranted = state === 'granted';
       state = 'stopped';
-      clearTimer();
+      quiesce();
+      queue?.close();
       stopAdapter();
+      if (wasGranted) {
+        try {
+          store.remove();
+        } catch {
+          // Stopping anyway.
+        }
+      }
       try {
         wasm.withdrawConsent();
       } catch {

@@ -60,4 +60,5 @@ export type { ReticentErrorCode } from './errors.js';
 export type { ReticentOptions, PrivacyOptions } from './options.js';
 export type { Recorder } from './recorder.js';
 export type { InitFunction } from './core.js';
+export type { TransportHook } from './transport.js';
 export { version } from './version.js';

@@ -1,20 +1,16 @@
 /**
- * Moves batches to the collector: one POST per batch.
+ * One attempt to deliver one batch: a `POST` with `fetch` (with `keepalive`
+ * while the page's keepalive quota allows), a timeout, and the answer sorted
+ * into accepted / retry / rejected. The retry policy and the queue live in
+ * queue.ts; the page-exit `sendBeacon` path in beacon.ts.
  *
  * The transport only ever sees bytes the WebAssembly core produced (already
- * masked, encoded and compressed). This first version sends each batch once;
- * retry with backoff and a bounded queue will wrap {@link Send} without
- * changing its shape.
+ * masked, encoded and compressed).
  *
  * @packageDocumentation
  */
 
-/**
- * Sends one batch. Resolves `true` when the collector answered with a 2xx
- * status, `false` on any failure (network error, CORS refusal, non-2xx).
- * Never rejects and never throws.
- */
-export type Send = (batch: Uint8Array) => Promise<boolean>;
+import { parseRetryAfter } from './retry.js';
 
 /**
  * The media type of a batch body.
@@ -27,11 +23,69 @@ export type Send = (batch: Uint8Array) => Promise<boolean>;
 export const BATCH_CONTENT_TYPE = 'application/vnd.reticent.batch+msgpack';
 
 /**
- * Bodies smaller than this many bytes are sent with `keepalive: true`, so a
- * send started as the page goes away still completes. Browsers cap the total
- * of in-flight keepalive bodies at 64 KiB, so larger bodies go without it.
+ * The keepalive budget, in body bytes. Browsers cap the total of in-flight
+ * keepalive bodies (fetch `keepalive` and `sendBeacon`) at 64 KiB per page;
+ * Reticent keeps its own in-flight keepalive bytes under 60 KiB, leaving the
+ * rest for the site's other beacons. A body that does not fit goes with a
+ * normal `fetch`.
  */
 export const KEEPALIVE_MAX_BYTES = 60 * 1024;
+
+/** Default request timeout, in milliseconds (option `requestTimeout`). */
+export const DEFAULT_REQUEST_TIMEOUT = 15_000;
+
+/** Context of one attempt. */
+export interface SendInfo {
+  /** The batch's sequence number within its page view (as written in its header). */
+  readonly sequence: number;
+  /** The page is being hidden or unloaded: use a request that survives it. */
+  readonly exit: boolean;
+}
+
+/** How one attempt ended. */
+export type SendOutcome =
+  /** The collector answered 2xx (or the batch was handed to `sendBeacon`). */
+  | { readonly kind: 'accepted' }
+  /** Network error, timeout, 408, 429 or 5xx: try again later (`retryAfterMs` from `Retry-After`). */
+  | { readonly kind: 'retry'; readonly status?: number; readonly retryAfterMs?: number }
+  /** Any other status (413 and the other 4xx): sending again would not help; the batch is dropped. */
+  | { readonly kind: 'rejected'; readonly status: number };
+
+/** Makes one attempt. Never rejects: every failure is an outcome. */
+export type Send = (batch: Uint8Array, info: SendInfo) => Promise<SendOutcome>;
+
+/** `setTimeout` / `clearTimeout`, injectable for tests. */
+export interface TimeoutTimers {
+  /** Like the global `setTimeout`. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Like the global `clearTimeout`. */
+  clearTimeout(handle: unknown): void;
+}
+
+/** Tracks the bytes of this recorder's keepalive requests in flight. */
+export class KeepaliveBudget {
+  private inFlight = 0;
+
+  /** @param limit - the budget in bytes ({@link KEEPALIVE_MAX_BYTES}). */
+  constructor(readonly limit: number = KEEPALIVE_MAX_BYTES) {}
+
+  /** Reserves `bytes` if they fit in what is left; `true` when reserved. */
+  tryReserve(bytes: number): boolean {
+    if (this.inFlight + bytes > this.limit) return false;
+    this.inFlight += bytes;
+    return true;
+  }
+
+  /** Gives back a reservation once its request has ended. */
+  release(bytes: number): void {
+    this.inFlight = Math.max(0, this.inFlight - bytes);
+  }
+
+  /** Bytes reserved right now. */
+  get used(): number {
+    return this.inFlight;
+  }
+}
 
 /** What {@link createTransport} needs. */
 export interface TransportOptions {
@@ -39,39 +93,169 @@ export interface TransportOptions {
   readonly endpoint: string;
   /** Extra headers sent with every batch (already validated). */
   readonly headers: Readonly<Record<string, string>>;
+  /** `fetch` credentials mode; default `'omit'` (no cookies go to the collector). */
+  readonly credentials?: RequestCredentials;
+  /** Milliseconds before an attempt is aborted and counted as a failure; default {@link DEFAULT_REQUEST_TIMEOUT}. */
+  readonly requestTimeout?: number;
   /** The `fetch` to use; defaults to the global one (tests inject a fake). */
   readonly fetch?: typeof fetch;
+  /** Shared keepalive accounting (one per recorder). */
+  readonly budget?: KeepaliveBudget;
+  /** Timers for the timeout; default to the globals. */
+  readonly timers?: TimeoutTimers;
+  /** Clock for `Retry-After` dates; default `Date.now`. */
+  readonly now?: () => number;
 }
+
+const globalTimeouts: TimeoutTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 /**
  * Creates the {@link Send} function for an endpoint.
  *
  * Each request: `POST`, `Content-Type: application/vnd.reticent.batch+msgpack`
- * plus the caller's headers, `credentials: 'omit'` (no cookies go to the
- * collector), `referrerPolicy: 'strict-origin'` (the page's full URL, whose
- * query may hold personal data, is never sent as `Referer`), `cache: 'no-store'`,
- * and `keepalive` below {@link KEEPALIVE_MAX_BYTES}. The response body is not read.
+ * plus the caller's headers, `credentials` as configured (`'omit'` by default),
+ * `referrerPolicy: 'strict-origin'` (the page's full URL, whose query may
+ * hold personal data, is never sent as `Referer`), `cache: 'no-store'`, and
+ * `keepalive: true` while this recorder's in-flight keepalive bytes stay
+ * within {@link KEEPALIVE_MAX_BYTES}. An attempt is aborted after
+ * `requestTimeout` ms. The response body is not read.
  */
 export function createTransport(options: TransportOptions): Send {
   const { endpoint } = options;
   const headers: Record<string, string> = { ...options.headers, 'Content-Type': BATCH_CONTENT_TYPE };
+  const budget = options.budget ?? new KeepaliveBudget();
+  const timers = options.timers ?? globalTimeouts;
+  const timeout = options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
+  const now = options.now ?? Date.now;
+  const credentials = options.credentials ?? 'omit';
+
   return async (batch) => {
+    const size = batch.byteLength;
+    const keepalive = budget.tryReserve(size);
+    let controller: AbortController | undefined;
+    try {
+      controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+    } catch {
+      controller = undefined;
+    }
+    let timer: unknown;
+    let timedOut = false;
+    const expiry = new Promise<SendOutcome>((resolve) => {
+      timer = timers.setTimeout(() => {
+        timedOut = true;
+        try {
+          controller?.abort();
+        } catch {
+          // Aborting is best effort; the outcome below is already decided.
+        }
+        resolve({ kind: 'retry' });
+      }, timeout);
+    });
+    let released = false;
+    const release = (): void => {
+      if (keepalive && !released) {
+        released = true;
+        budget.release(size);
+      }
+    };
     try {
       const fetchFn = options.fetch ?? globalThis.fetch;
-      const response = await fetchFn(endpoint, {
-        method: 'POST',
-        mode: 'cors',
-        credentials: 'omit',
-        cache: 'no-store',
-        referrerPolicy: 'strict-origin',
-        keepalive: batch.byteLength < KEEPALIVE_MAX_BYTES,
-        headers,
-        body: batch as Uint8Array<ArrayBuffer>,
-      });
-      discardBody(response);
-      return response.ok;
+      const attempt = (async (): Promise<SendOutcome> => {
+        const init: RequestInit = {
+          method: 'POST',
+          mode: 'cors',
+          credentials,
+          cache: 'no-store',
+          referrerPolicy: 'strict-origin',
+          keepalive,
+          headers,
+          body: batch as Uint8Array<ArrayBuffer>,
+        };
+        if (controller) init.signal = controller.signal;
+        const response = await fetchFn(endpoint, init);
+        discardBody(response);
+        return classify(response, now());
+      })()
+        .catch((): SendOutcome => ({ kind: 'retry' }))
+        // The browser counts a keepalive body against its quota until the request
+        // settles, even after a timeout: give the budget back only then.
+        .finally(release);
+      const outcome = await Promise.race([attempt, expiry]);
+      return timedOut ? { kind: 'retry' } : outcome;
     } catch {
-      return false;
+      release();
+      return { kind: 'retry' };
+    } finally {
+      try {
+        timers.clearTimeout(timer);
+      } catch {
+        // The timer only resolves a promise nobody waits for any more.
+      }
+    }
+  };
+}
+
+/** Sorts a response into an outcome (see {@link SendOutcome}). */
+export function classify(response: Response, now: number): SendOutcome {
+  const status = response.status;
+  if (status >= 200 && status < 300) return { kind: 'accepted' };
+  if (status === 408 || status === 429 || (status >= 500 && status < 600)) {
+    let header: string | null = null;
+    try {
+      header = response.headers.get('Retry-After');
+    } catch {
+      header = null;
+    }
+    const retryAfterMs = parseRetryAfter(header, now);
+    return retryAfterMs === undefined ? { kind: 'retry', status } : { kind: 'retry', status, retryAfterMs };
+  }
+  return { kind: 'rejected', status };
+}
+
+/**
+ * Turns what an injected sender resolved to into an outcome: `true` or
+ * `undefined` → accepted, `false` → retry, an outcome object → itself.
+ */
+export function normaliseOutcome(value: unknown): SendOutcome {
+  if (value === undefined || value === true) return { kind: 'accepted' };
+  if (typeof value === 'object' && value !== null) {
+    const kind = (value as { kind?: unknown }).kind;
+    if (kind === 'accepted' || kind === 'retry' || kind === 'rejected') return value as SendOutcome;
+  }
+  return { kind: 'retry' };
+}
+
+/** The signature of the `transport` option. */
+export type TransportHook = (batch: Uint8Array, info: { sequence?: number; exit?: boolean }) => Promise<boolean | void>;
+
+/**
+ * Wraps the site's `transport` hook as a {@link Send}: resolving `true` or
+ * nothing means accepted; `false`, a rejection, a throw, or no answer within
+ * `requestTimeout` means "failed, retry".
+ */
+export function hookTransport(hook: TransportHook, requestTimeout: number, timers: TimeoutTimers = globalTimeouts): Send {
+  return async (batch, info) => {
+    let timer: unknown;
+    const expiry = new Promise<SendOutcome>((resolve) => {
+      timer = timers.setTimeout(() => resolve({ kind: 'retry' }), requestTimeout);
+    });
+    try {
+      const attempt = Promise.resolve()
+        .then(() => hook(batch, { sequence: info.sequence, exit: info.exit }))
+        .then(
+          (v): SendOutcome => (v === false ? { kind: 'retry' } : { kind: 'accepted' }),
+          (): SendOutcome => ({ kind: 'retry' }),
+        );
+      return await Promise.race([attempt, expiry]);
+    } finally {
+      try {
+        timers.clearTimeout(timer);
+      } catch {
+        // See createTransport.
+      }
     }
   };
 }

@@ -56,7 +56,7 @@ describe('createInit', () => {
     assert.equal(loads, 1);
     assert.notEqual(a, b);
     assert.deepEqual(constructed, [{ privacy: { allowQueryParams: [] } }, { privacy: { allowQueryParams: ['q'] } }]);
-    for (const m of ['grantConsent', 'withdrawConsent', 'flush', 'stop'] as const) assert.equal(typeof a[m], 'function');
+    for (const m of ['grantConsent', 'withdrawConsent', 'flush', 'trigger', 'stop'] as const) assert.equal(typeof a[m], 'function');
   });
 
   it('rejects with LOAD_FAILED when loading fails, and retries next time', async () => {

@@ -2,7 +2,15 @@
 import type { Timers } from '../src/recorder.js';
 import type { WasmRecorder } from '../src/wasm/contract.js';
 
-export type Method = 'grantConsent' | 'withdrawConsent' | 'takeBatch' | 'checkpoint' | 'pendingEvents' | 'free';
+export type Method =
+  | 'grantConsent'
+  | 'withdrawConsent'
+  | 'takeBatch'
+  | 'checkpoint'
+  | 'takeError'
+  | 'mirrorSize'
+  | 'pendingEvents'
+  | 'free';
 
 /** A fake wasm Recorder: buffers "events" as byte arrays, logs calls, can be told to throw. */
 export class FakeWasm implements WasmRecorder {
@@ -31,12 +39,32 @@ export class FakeWasm implements WasmRecorder {
     this.state = 'denied';
     this.pending = [];
   }
-  checkpoint(): void {
-    this.enter('checkpoint');
+  /** The error the module keeps after stopping itself (tests set it). */
+  stoppedBy: Error | undefined;
+
+  takeError(): Error | undefined {
+    this.enter('takeError');
+    const e = this.stoppedBy;
+    this.stoppedBy = undefined;
+    return e;
   }
 
-  takeBatch(): Uint8Array | undefined {
+  mirrorSize(): number {
+    this.enter('mirrorSize');
+    return 0;
+  }
+
+  checkpoint(): void {
+    this.enter('checkpoint');
+    if (this.state === 'granted') this.pending.push(new TextEncoder().encode(`checkpoint${++this.checkpoints}`));
+  }
+  checkpoints = 0;
+  /** The `dropped` argument of every takeBatch call. */
+  droppedArgs: number[] = [];
+
+  takeBatch(dropped?: number): Uint8Array | undefined {
     this.enter('takeBatch');
+    this.droppedArgs.push(dropped ?? 0);
     if (this.pending.length === 0) return undefined;
     const total = this.pending.reduce((n, b) => n + b.length, 0);
     const out = new Uint8Array(total);
@@ -62,11 +90,47 @@ export class FakeWasm implements WasmRecorder {
   }
 }
 
-/** Timers driven by hand: `fire()` runs every live interval callback once. */
+/**
+ * Timers driven by hand: `fire()` runs every live interval callback once;
+ * timeouts run when `advance(ms)` moves the virtual clock past them.
+ */
 export class ManualTimers implements Timers {
   private next = 1;
   live = new Map<number, { callback: () => void; ms: number }>();
+  timeouts = new Map<number, { callback: () => void; due: number; ms: number }>();
   created = 0;
+  time = 0;
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.next++;
+    this.timeouts.set(id, { callback, due: this.time + ms, ms });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timeouts.delete(handle as number);
+  }
+  /** Moves the clock by `ms`, running due timeouts in order. */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let nextId: number | undefined;
+      let nextDue = Infinity;
+      for (const [id, t] of this.timeouts) if (t.due <= end && t.due < nextDue) [nextId, nextDue] = [id, t.due];
+      if (nextId === undefined) break;
+      const t = this.timeouts.get(nextId)!;
+      this.timeouts.delete(nextId);
+      this.time = Math.max(this.time, t.due);
+      t.callback();
+    }
+    this.time = end;
+  }
+  /** Delays of the pending timeouts (ms as requested), in creation order. */
+  pendingDelays(): number[] {
+    return [...this.timeouts.values()].map((t) => t.ms);
+  }
+  /** Runs the callbacks of the live intervals of period `ms`. */
+  fireEvery(ms: number): void {
+    for (const { callback, ms: m } of [...this.live.values()]) if (m === ms) callback();
+  }
   setInterval(callback: () => void, ms: number): unknown {
     const id = this.next++;
     this.created++;
@@ -96,4 +160,61 @@ export function recordingSend(result: boolean | 'reject' | 'throw' = true) {
 /** Lets pending promise callbacks run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** An in-memory `Storage` that logs calls and can be told to throw. */
+export class FakeStorage {
+  data = new Map<string, string>();
+  calls: string[] = [];
+  throws = false;
+  getItem(key: string): string | null {
+    this.calls.push(`get ${key}`);
+    if (this.throws) throw new DOMException('denied', 'SecurityError');
+    return this.data.get(key) ?? null;
+  }
+  setItem(key: string, value: string): void {
+    this.calls.push(`set ${key}`);
+    if (this.throws) throw new DOMException('denied', 'SecurityError');
+    this.data.set(key, value);
+  }
+  removeItem(key: string): void {
+    this.calls.push(`remove ${key}`);
+    if (this.throws) throw new DOMException('denied', 'SecurityError');
+    this.data.delete(key);
+  }
+}
+
+/** `window` and `document` stand-ins that keep their listeners and dispatch by hand. */
+export class FakePage {
+  visibilityState = 'visible';
+  private listeners = new Map<string, Set<(e: Event) => void>>();
+  readonly window = this.target('w');
+  readonly document: ReturnType<FakePage['target']> & { readonly visibilityState: string };
+  constructor() {
+    const doc = this.target('d');
+    Object.defineProperty(doc, 'visibilityState', { get: () => this.visibilityState });
+    this.document = doc as FakePage['document'];
+  }
+  private target(prefix: string) {
+    return {
+      addEventListener: (type: string, l: (e: Event) => void) => {
+        const k = `${prefix}:${type}`;
+        if (!this.listeners.has(k)) this.listeners.set(k, new Set());
+        this.listeners.get(k)!.add(l);
+      },
+      removeEventListener: (type: string, l: (e: Event) => void) => {
+        this.listeners.get(`${prefix}:${type}`)?.delete(l);
+      },
+    };
+  }
+  /** Dispatches `type` on the window (`w`) or document (`d`). */
+  dispatch(on: 'w' | 'd', type: string): void {
+    for (const l of [...(this.listeners.get(`${on}:${type}`) ?? [])]) l(new Event(type));
+  }
+  /** How many listeners are attached. */
+  get count(): number {
+    let n = 0;
+    for (const s of this.listeners.values()) n += s.size;
+    return n;
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ReticentError } from '../src/errors.js';
-import { DEFAULT_FLUSH_INTERVAL, validateOptions } from '../src/options.js';
+import { DEFAULT_FLUSH_INTERVAL, NUMBER_RANGES, validateOptions } from '../src/options.js';
 
 const minimal = { endpoint: 'https://collector.example/ingest', consent: 'manual' } as const;
 
@@ -14,6 +14,16 @@ describe('validateOptions: valid input', () => {
     assert.deepEqual(o.privacy, { allowQueryParams: [] });
     assert.deepEqual(o.headers, {});
     assert.equal(o.onError, undefined);
+    assert.equal(o.maxBatchBytes, 60 * 1024);
+    assert.equal(o.maxQueueBytes, 2 * 1024 * 1024);
+    assert.equal(o.requestTimeout, 15_000);
+    assert.equal(o.credentials, 'omit');
+    assert.equal(o.transport, undefined);
+    assert.equal(o.sampleRate, 1);
+    assert.equal(o.idleTimeout, 30 * 60_000);
+    assert.equal(o.maxSessionDuration, 4 * 3_600_000);
+    assert.equal(o.mode, 'continuous');
+    assert.equal(o.triggerWindow, 60_000);
   });
 
   const valid: Array<[string, Record<string, unknown>]> = [
@@ -27,6 +37,18 @@ describe('validateOptions: valid input', () => {
     ['headers', { headers: { 'X-Api-Key': 'k', authorization: 'Bearer t' } }],
     ['onError', { onError: () => undefined }],
     ['explicit undefined optional', { flushInterval: undefined, privacy: undefined }],
+    ['credentials same-origin', { credentials: 'same-origin' }],
+    ['credentials include', { credentials: 'include' }],
+    ['credentials omit', { credentials: 'omit' }],
+    ['a transport hook', { transport: () => Promise.resolve(true) }],
+    ['mode on-trigger', { mode: 'on-trigger' }],
+    ['mode continuous', { mode: 'continuous' }],
+    ['sampleRate 0', { sampleRate: 0 }],
+    ['sampleRate 0.1', { sampleRate: 0.1 }],
+    ...Object.entries(NUMBER_RANGES).flatMap(([name, [min, max]]): Array<[string, Record<string, unknown>]> => [
+      [`${name} lower bound`, { [name]: min }],
+      [`${name} upper bound`, { [name]: max }],
+    ]),
   ];
   for (const [name, extra] of valid) {
     it(`accepts ${name}`, () => {
@@ -88,6 +110,26 @@ describe('validateOptions: invalid input', () => {
     { name: 'onError a string', raw: { onError: 'alert' }, code: 'INVALID_OPTION', option: 'onError' },
     { name: 'unknown key', raw: { endpiont: '/x' }, code: 'UNKNOWN_OPTION', option: 'endpiont' },
     { name: 'wasmUrl in the default entry', raw: { wasmUrl: '/r.wasm' }, code: 'UNKNOWN_OPTION', option: 'wasmUrl' },
+    { name: 'credentials true', raw: { credentials: true }, code: 'INVALID_OPTION', option: 'credentials' },
+    { name: "credentials 'cors'", raw: { credentials: 'cors' }, code: 'INVALID_OPTION', option: 'credentials' },
+    { name: 'transport a string', raw: { transport: 'fetch' }, code: 'INVALID_OPTION', option: 'transport' },
+    { name: 'transport an object', raw: { transport: {} }, code: 'INVALID_OPTION', option: 'transport' },
+    { name: "mode 'always'", raw: { mode: 'always' }, code: 'INVALID_OPTION', option: 'mode' },
+    { name: 'mode 1', raw: { mode: 1 }, code: 'INVALID_OPTION', option: 'mode' },
+    { name: 'sampleRate "0.5"', raw: { sampleRate: '0.5' }, code: 'INVALID_OPTION', option: 'sampleRate' },
+    { name: 'sampleRate 50 (a percentage)', raw: { sampleRate: 50 }, code: 'INVALID_OPTION', option: 'sampleRate' },
+    ...Object.entries(NUMBER_RANGES).flatMap(([name, [min, max]]) =>
+      (
+        [
+          ['below the range', min - (max - min) / 1e6 - 1e-9],
+          ['above the range', max + 1],
+          ['NaN', NaN],
+          ['Infinity', Infinity],
+          ['a string', String(min)],
+          ['null', null],
+        ] as Array<[string, unknown]>
+      ).map(([what, v]) => ({ name: `${name} ${what}`, raw: { [name]: v }, code: 'INVALID_OPTION', option: name })),
+    ),
   ];
 
   for (const c of cases) {

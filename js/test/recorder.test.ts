@@ -72,7 +72,7 @@ describe('grantConsent', () => {
     const s = setup();
     s.recorder.grantConsent();
     await settle();
-    assert.deepEqual(s.wasm.calls.slice(0, 2), ['grantConsent', 'takeBatch']);
+    assert.deepEqual(s.wasm.calls.slice(0, 3), ['grantConsent', 'pendingEvents', 'takeBatch']);
     assert.deepEqual(s.sent, ['snapshot id1 id2']);
     assert.equal(s.timers.live.size, 1);
     assert.equal([...s.timers.live.values()][0]?.ms, 1000);
@@ -285,5 +285,34 @@ describe('stop', () => {
     s.wasm.throwOn.set('free', () => new Error('x'));
     assert.doesNotThrow(() => s.recorder.stop());
     assert.deepEqual(s.errors, []);
+  });
+});
+
+describe('the module stopping by itself', () => {
+  it('(a page callback failed: consentState reads denied) stops the recorder and reports once', async () => {
+    const s = setup();
+    s.recorder.grantConsent();
+    await settle();
+    s.wasm.state = 'denied';
+    s.timers.fire();
+    s.timers.fire();
+    await settle();
+    assert.equal(s.errors.length, 1);
+    assert.equal(s.errors[0]?.code, 'INTERNAL');
+    assert.equal(s.timers.live.size, 0);
+    assert.ok(s.wasm.freed);
+  });
+
+  it('reports the error the module kept, with its code', async () => {
+    const s = setup();
+    s.recorder.grantConsent();
+    await settle();
+    s.wasm.state = 'denied';
+    s.wasm.stoppedBy = Object.assign(new Error('mutation callback failed'), { name: 'ReticentError', code: 'INVALID_STATE' });
+    s.timers.fire();
+    await settle();
+    assert.equal(s.errors.length, 1);
+    assert.equal(s.errors[0]?.code, 'INVALID_STATE');
+    assert.match(s.errors[0]?.message ?? '', /mutation callback failed/);
   });
 });

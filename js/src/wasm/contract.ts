@@ -27,6 +27,13 @@ export interface WasmRecorder {
   takeBatch(dropped?: number): Uint8Array | undefined;
   /** Buffers a fresh Meta event and full snapshot (a point a recording can start from). */
   checkpoint(): void;
+  /**
+   * The error that stopped recording inside one of the module's page callbacks
+   * (a coded `ReticentError`), once; `undefined` when there is none.
+   */
+  takeError(): Error | undefined;
+  /** How many nodes the module's node ↔ id mirror holds (memory stays flat). */
+  mirrorSize(): number;
   /** How many events wait in the buffer. */
   pendingEvents(): number;
   /** `'unknown'`, `'granted'` or `'denied'`. */

@@ -19,6 +19,8 @@ export class Recorder {
   withdrawConsent(): void;
   takeBatch(dropped?: number | null): Uint8Array | undefined;
   checkpoint(): void;
+  takeError(): Error | undefined;
+  mirrorSize(): number;
   pendingEvents(): number;
   readonly consentState: string;
   free(): void;

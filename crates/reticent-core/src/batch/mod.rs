@@ -32,7 +32,9 @@ pub struct BatchHeader {
     pub policy: String,
     /// SHA-256 (hex) of `policy`.
     pub policy_digest: String,
-    /// Events dropped before this batch (queue caps), counted, never silent.
+    /// Losses since the previous batch, counted, never silent: batches the
+    /// page's queue dropped plus events the flood guard discarded (see
+    /// `docs/wire-format.md`).
     pub dropped: u32,
 }
 
@@ -77,7 +79,7 @@ pub struct Batch {
     pub policy: String,
     /// SHA-256 (hex) of the policy.
     pub policy_digest: String,
-    /// Events dropped before this batch.
+    /// Losses since the previous batch (see [`BatchHeader::dropped`]).
     pub dropped: u32,
     /// The events, in time order.
     pub events: Vec<Event>,

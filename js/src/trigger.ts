@@ -1,0 +1,62 @@
+/**
+ * The on-trigger mode's rolling window: encoded segments, each opening with
+ * a full snapshot, of which only the most recent are kept.
+ *
+ * Segments are cut every `triggerWindow / 2` ms. Keeping the last two closed
+ * segments plus the open one (still in the core's buffer) covers at least
+ * the last `triggerWindow` ms at any moment (between 1 and 1.5 windows).
+ *
+ * @packageDocumentation
+ */
+
+/** Default of the `triggerWindow` option, in milliseconds. */
+export const DEFAULT_TRIGGER_WINDOW = 60_000;
+
+/** One closed segment: an encoded batch and its sequence number. */
+export interface Segment {
+  readonly bytes: Uint8Array;
+  readonly sequence: number;
+}
+
+/** The closed segments of the window, oldest first. */
+export class TriggerWindow {
+  private segments: Segment[] = [];
+  private held = 0;
+
+  /**
+   * @param keep - closed segments kept (2: see the module comment).
+   * @param maxBytes - byte cap; older segments go first when over it (at least one is kept).
+   */
+  constructor(
+    private readonly keep: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Adds a closed segment, forgetting the oldest beyond `keep` or the byte cap. */
+  add(segment: Segment): void {
+    this.segments.push(segment);
+    this.held += segment.bytes.byteLength;
+    while (this.segments.length > this.keep || (this.held > this.maxBytes && this.segments.length > 1)) {
+      const old = this.segments.shift();
+      if (old) this.held -= old.bytes.byteLength;
+    }
+  }
+
+  /** Returns the segments, oldest first, and empties the window. */
+  drain(): Segment[] {
+    const out = this.segments;
+    this.segments = [];
+    this.held = 0;
+    return out;
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** Segments held. */
+  get length(): number {
+    return this.segments.length;
+  }
+}
