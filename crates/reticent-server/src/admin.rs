@@ -14,7 +14,7 @@ use reticent_core::visit::for_each_str;
 
 use crate::decode::{decode_on_big_stack, merged_events};
 use crate::pii::{self, PiiTally, DETECTORS_AVAILABLE};
-use crate::store::{now_ms, SqliteStore, Store, StoreError, StoredBatch};
+use crate::store::{now_ms, SessionSummary, SqliteStore, Store, StoreError, StoredBatch};
 use crate::CliError;
 
 fn open(db: &Path) -> Result<SqliteStore, CliError> {
@@ -59,22 +59,7 @@ fn write_out(text: &str) -> Result<(), CliError> {
 pub fn sessions(db: &Path, as_json: bool) -> Result<(), CliError> {
     let list = open(db)?.list_sessions().map_err(store_err)?;
     if as_json {
-        let rows: Vec<_> = list
-            .iter()
-            .map(|s| {
-                json!({
-                    "site": s.site,
-                    "sessionId": s.session_id,
-                    "startTime": s.start_time,
-                    "endTime": s.end_time,
-                    "durationMs": s.end_time.saturating_sub(s.start_time),
-                    "lastActivity": s.last_activity,
-                    "pages": s.pages,
-                    "batches": s.batches,
-                    "bytes": s.bytes,
-                })
-            })
-            .collect();
+        let rows: Vec<_> = list.iter().map(SessionSummary::to_json).collect();
         return write_out(&format!("{}\n", serde_json::Value::Array(rows)));
     }
     let mut text = format!(

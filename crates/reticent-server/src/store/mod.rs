@@ -80,6 +80,24 @@ pub struct SessionSummary {
     pub bytes: u64,
 }
 
+impl SessionSummary {
+    /// The JSON row of `reticent sessions --json` and of the viewer's session
+    /// list: the fields above plus the derived `durationMs`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "site": self.site,
+            "sessionId": self.session_id,
+            "startTime": self.start_time,
+            "endTime": self.end_time,
+            "durationMs": self.end_time.saturating_sub(self.start_time),
+            "lastActivity": self.last_activity,
+            "pages": self.pages,
+            "batches": self.batches,
+            "bytes": self.bytes,
+        })
+    }
+}
+
 /// One stored batch, as read back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredBatch {

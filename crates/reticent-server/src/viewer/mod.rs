@@ -42,7 +42,7 @@ use reticent_core::batch::Batch;
 use crate::admin::stored_limits;
 use crate::config::{ViewerSettings, ViewerToken};
 use crate::decode::merged_events;
-use crate::store::{Store, StoreError};
+use crate::store::{SessionSummary, Store, StoreError};
 use crate::CliError;
 
 use auth::load_or_create;
@@ -363,22 +363,7 @@ async fn api_sessions(State(v): State<Arc<Viewer>>, headers: HeaderMap) -> Respo
     let store = Arc::clone(&v.store);
     match tokio::task::spawn_blocking(move || store.list_sessions()).await {
         Ok(Ok(list)) => {
-            let rows: Vec<_> = list
-                .iter()
-                .map(|s| {
-                    json!({
-                        "site": s.site,
-                        "sessionId": s.session_id,
-                        "startTime": s.start_time,
-                        "endTime": s.end_time,
-                        "durationMs": s.end_time.saturating_sub(s.start_time),
-                        "lastActivity": s.last_activity,
-                        "pages": s.pages,
-                        "batches": s.batches,
-                        "bytes": s.bytes,
-                    })
-                })
-                .collect();
+            let rows: Vec<_> = list.iter().map(SessionSummary::to_json).collect();
             api_json(
                 StatusCode::OK,
                 serde_json::Value::Array(rows).to_string().into_bytes(),
