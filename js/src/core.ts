@@ -57,7 +57,18 @@ export function createInit<Options extends ReticentOptions, Extra>(loader: WasmL
     const bindings = await loadOnce(extra);
     let wasm;
     try {
-      wasm = new bindings.Recorder({ privacy: { allowQueryParams: options.privacy.allowQueryParams.slice() } });
+      const p = options.privacy;
+      wasm = new bindings.Recorder({
+        privacy: {
+          allowQueryParams: p.allowQueryParams.slice(),
+          unmaskText: p.unmaskText.slice(),
+          unmaskInputs: p.unmaskInputs.slice(),
+          mask: p.mask.slice(),
+          block: p.block.slice(),
+          ignore: p.ignore.slice(),
+          excludePages: p.excludePages.slice(),
+        },
+      });
     } catch (thrown) {
       throw toReticentError(thrown);
     }

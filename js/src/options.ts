@@ -23,6 +23,77 @@ export interface PrivacyOptions {
    * (the core checks the characters; `init()` rejects with `INVALID_OPTION`).
    */
   allowQueryParams?: string[];
+  /**
+   * CSS selectors of elements whose text is recorded in clear: their text
+   * nodes (and those of their descendants) and their non-layout attribute
+   * values (`title`, `alt`, `placeholder`, `aria-label`, `data-*`, …).
+   * What is unmasked still goes through the PII detectors (e-mails, card
+   * numbers, IBANs, phone numbers, tokens become `[email]`, `[card]`, …).
+   * Form values are not affected (see {@link PrivacyOptions.unmaskInputs}).
+   * The nearest element with a rule decides; at the same element
+   * `block` > `mask` > unmask. Inline: `data-reticent-unmask`. Default: none.
+   *
+   * Each list holds at most 100 selectors of 1 to 1024 characters; a
+   * selector the browser cannot parse is rejected with `INVALID_OPTION`.
+   */
+  unmaskText?: string[];
+  /**
+   * CSS selectors of form fields (or of their containers) whose values are
+   * recorded in clear, after the PII detectors: live values of inputs,
+   * textareas, selects and contenteditable elements, `value` attributes,
+   * option values. Password and hidden inputs, fields whose `autocomplete`
+   * is `cc-…`, `one-time-code`, `current-password` or `new-password`, and
+   * fields that were passwords at any time stay masked whatever the rules
+   * say. Inline: `data-reticent-unmask`. Default: none.
+   */
+  unmaskInputs?: string[];
+  /**
+   * CSS selectors of elements masked even inside an unmasked part of the
+   * page (text and form values). Inline: `data-reticent-mask`. Default: none.
+   */
+  mask?: string[];
+  /**
+   * CSS selectors of elements replaced by an empty placeholder of the same
+   * size: nothing inside is read or recorded. Inline: `data-reticent-block`.
+   * Default: none.
+   */
+  block?: string[];
+  /**
+   * CSS selectors of elements (and their descendants) whose input events
+   * are not recorded at all. Default: none.
+   */
+  ignore?: string[];
+  /**
+   * Pages where nothing is recorded, even with consent: path patterns
+   * starting with `/`, where `*` matches any run of characters (including
+   * `/`) and the whole path must match (`/checkout/*`, `/account*`,
+   * `* /settings` without the space). They are matched against the
+   * sanitised path, so identifiers already read `:id`, `:token`, `:email`
+   * (`/order/:id`). At most 100 patterns of at most 256 printable ASCII
+   * characters, without spaces, `?` or `#`. Navigating (in a single-page
+   * app) into such a page stops recording and drops what was not sent yet;
+   * leaving it starts a new page view if consent still holds (checked on
+   * the flush timer). Default: none.
+   */
+  excludePages?: string[];
+}
+
+/** {@link PrivacyOptions} after validation: every list present, frozen. */
+export interface ResolvedPrivacy {
+  /** See {@link PrivacyOptions.allowQueryParams}. */
+  readonly allowQueryParams: readonly string[];
+  /** See {@link PrivacyOptions.unmaskText}. */
+  readonly unmaskText: readonly string[];
+  /** See {@link PrivacyOptions.unmaskInputs}. */
+  readonly unmaskInputs: readonly string[];
+  /** See {@link PrivacyOptions.mask}. */
+  readonly mask: readonly string[];
+  /** See {@link PrivacyOptions.block}. */
+  readonly block: readonly string[];
+  /** See {@link PrivacyOptions.ignore}. */
+  readonly ignore: readonly string[];
+  /** See {@link PrivacyOptions.excludePages}. */
+  readonly excludePages: readonly string[];
 }
 
 /** Options of `init()`. Unknown keys are rejected with `UNKNOWN_OPTION`. */
@@ -44,7 +115,7 @@ export interface ReticentOptions {
    *
    * - `'manual'`: the page calls `recorder.grantConsent()` from its own banner.
    * - a CMP: `'tcf'`, `'google-consent-mode'`, `'axeptio'`, `'tarteaucitron'`,
-   *   `'cookiebot'`, `'onetrust'`, or an object `{ cmp, …settings }`
+   *   `'cookiebot'`, `'onetrust'`, `'klaro'`, `'cookieconsent'`, or an object `{ cmp, …settings }`
    *   (required for `'didomi'` and `'usercentrics'`). See docs/consent.md.
    */
   consent: ConsentOption;
@@ -181,7 +252,7 @@ export interface ResolvedOptions {
   /** See {@link ReticentOptions.respectDoNotTrack}. */
   readonly respectDoNotTrack: boolean;
   /** Privacy settings, in the shape the WebAssembly core expects. */
-  readonly privacy: { readonly allowQueryParams: readonly string[] };
+  readonly privacy: ResolvedPrivacy;
   /** See {@link ReticentOptions.flushInterval}. */
   readonly flushInterval: number;
   /** A frozen copy of {@link ReticentOptions.headers}. */
@@ -253,7 +324,18 @@ export const NUMBER_RANGES = {
 } as const;
 const CREDENTIALS: readonly string[] = ['omit', 'same-origin', 'include'];
 const MODES: readonly string[] = ['continuous', 'on-trigger'];
-const PRIVACY_KEYS: readonly string[] = ['allowQueryParams'];
+const SELECTOR_LISTS = ['unmaskText', 'unmaskInputs', 'mask', 'block', 'ignore'] as const;
+const PRIVACY_KEYS: readonly string[] = ['allowQueryParams', ...SELECTOR_LISTS, 'excludePages'];
+/** Most entries in one privacy rule list. */
+export const MAX_RULES = 100;
+/** Longest selector, in characters. */
+export const MAX_SELECTOR_LENGTH = 1024;
+/** Longest `excludePages` pattern, in characters. */
+export const MAX_PATTERN_LENGTH = 256;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// `/`, then printable ASCII other than space, `?` and `#` (the core's rule).
+const PATH_PATTERN = /^\/[!"$->@-~]*$/;
 const RESERVED_HEADERS: readonly string[] = ['content-type', 'content-encoding'];
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex
@@ -338,17 +420,65 @@ function validateBoolean(name: string, value: unknown, fallback: boolean): boole
   return value;
 }
 
-function validatePrivacy(value: unknown): ResolvedOptions['privacy'] {
-  if (value === undefined) return Object.freeze({ allowQueryParams: Object.freeze([]) });
+function validatePrivacy(value: unknown): ResolvedPrivacy {
+  if (value === undefined) value = {};
   if (!isPlainObject(value)) throw invalid('privacy', 'expected an object', value);
   rejectUnknown(value, PRIVACY_KEYS, 'privacy.');
-  const params = value.allowQueryParams;
-  if (params === undefined) return Object.freeze({ allowQueryParams: Object.freeze([]) });
-  if (!Array.isArray(params)) throw invalid('privacy.allowQueryParams', 'expected an array of strings', params);
-  params.forEach((p: unknown, i) => {
-    if (typeof p !== 'string') throw invalid(`privacy.allowQueryParams[${i}]`, 'expected a string', p);
+  const list = (name: string): string[] => {
+    const v = (value as Record<string, unknown>)[name];
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) throw invalid(`privacy.${name}`, 'expected an array of strings', v);
+    v.forEach((p: unknown, i) => {
+      if (typeof p !== 'string') throw invalid(`privacy.${name}[${i}]`, 'expected a string', p);
+    });
+    return v.slice() as string[];
+  };
+  const out: Record<string, readonly string[]> = { allowQueryParams: Object.freeze(list('allowQueryParams')) };
+  for (const name of SELECTOR_LISTS) {
+    const selectors = list(name);
+    checkCount(name, selectors);
+    selectors.forEach((sel, i) => checkSelector(`privacy.${name}[${i}]`, sel));
+    out[name] = Object.freeze(selectors);
+  }
+  const pages = list('excludePages');
+  checkCount('excludePages', pages);
+  pages.forEach((p, i) => {
+    if (p.length > MAX_PATTERN_LENGTH || !PATH_PATTERN.test(p)) {
+      throw invalid(
+        `privacy.excludePages[${i}]`,
+        `expected a path pattern starting with "/" of at most ${MAX_PATTERN_LENGTH} printable ASCII characters (no space, "?" or "#")`,
+        p,
+      );
+    }
   });
-  return Object.freeze({ allowQueryParams: Object.freeze(params.slice() as string[]) });
+  out.excludePages = Object.freeze(pages);
+  return Object.freeze(out) as unknown as ResolvedPrivacy;
+}
+
+function checkCount(name: string, list: readonly string[]): void {
+  if (list.length > MAX_RULES) {
+    throw new ReticentError('INVALID_OPTION', `privacy.${name}: at most ${MAX_RULES} entries, got ${list.length}`);
+  }
+}
+
+/**
+ * A selector must be 1 to {@link MAX_SELECTOR_LENGTH} characters without
+ * control characters, and parse: it is tried on a detached, empty fragment
+ * (`document.createDocumentFragment().querySelector`), which reads nothing
+ * from the page. Where there is no `document` (server-side rendering, unit
+ * tests) the WebAssembly core parses it again with the browser at `init()`.
+ */
+function checkSelector(option: string, sel: string): void {
+  if (sel.trim() === '' || sel.length > MAX_SELECTOR_LENGTH || CONTROL.test(sel)) {
+    throw invalid(option, `expected a CSS selector of 1 to ${MAX_SELECTOR_LENGTH} characters without control characters`, sel);
+  }
+  const doc = (globalThis as { document?: { createDocumentFragment?: () => { querySelector(s: string): unknown } } }).document;
+  if (doc === undefined || typeof doc.createDocumentFragment !== 'function') return;
+  try {
+    doc.createDocumentFragment().querySelector(sel);
+  } catch {
+    throw invalid(option, 'expected a valid CSS selector', sel);
+  }
 }
 
 function validateFlushInterval(value: unknown): number {

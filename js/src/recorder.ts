@@ -33,6 +33,9 @@ export interface Recorder {
    * ms. Calling it again while recording does nothing. With a CMP, only the
    * CMP grants consent and this does nothing. It also does nothing when the
    * browser opted out (Global Privacy Control, and Do Not Track if respected).
+   * On a page `privacy.excludePages` excludes, nothing is recorded until the
+   * address leaves it (checked every `flushInterval` ms); then a page view
+   * starts as above.
    */
   grantConsent(): void;
   /**
@@ -124,8 +127,11 @@ const MIN_EVENTS_TO_ESTIMATE = 16;
 const TRIGGER_SEGMENTS_KEPT = 2;
 
 type State = 'waiting' | 'granted' | 'withdrawn' | 'stopped';
-/** While granted: not sampled, buffering the on-trigger window, or sending. */
-type Phase = 'idle' | 'window' | 'continuous';
+/**
+ * While granted: not sampled, buffering the on-trigger window, sending, or
+ * on a page `privacy.excludePages` excludes (nothing recorded).
+ */
+type Phase = 'idle' | 'window' | 'continuous' | 'excluded';
 
 function safeOptOut(options: ResolvedOptions): boolean {
   try {
@@ -328,10 +334,40 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     return false;
   }
 
+  /**
+   * Whether the core stopped because an SPA navigation led to an excluded
+   * page (it dropped its buffer, as on a withdrawal): then the page view is
+   * over, and what this side kept of it (the on-trigger window) goes too.
+   */
+  function enteredExcludedPage(): boolean {
+    const excluded = guard(() => wasm.excluded);
+    if (!excluded.ok) return true;
+    if (!excluded.value) return false;
+    waitWhileExcluded();
+    return true;
+  }
+
+  /** Records nothing until the address leaves the excluded pages (checked every `flushInterval`). */
+  function waitWhileExcluded(): void {
+    quiesce();
+    phase = 'excluded';
+    every(options.flushInterval, excludedTick);
+  }
+
+  /** While excluded: once the address is no longer excluded, a new page view starts. */
+  function excludedTick(): void {
+    if (state !== 'granted' || phase !== 'excluded') return;
+    const excluded = guard(() => wasm.isPageExcluded());
+    if (!excluded.ok || excluded.value) return;
+    quiesce();
+    if (!guard(() => wasm.withdrawConsent()).ok) return;
+    beginPageView();
+  }
+
   /** Flush tick of the continuous phase. */
   function tick(): void {
     if (state !== 'granted' || phase !== 'continuous') return;
-    if (!alive() || checkSession()) return;
+    if (!alive() || enteredExcludedPage() || checkSession()) return;
     takeIntoQueue().catch(() => undefined);
   }
 
@@ -345,7 +381,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
   /** Segment tick of the on-trigger window: close a segment, open the next with a snapshot. */
   function segmentTick(): void {
     if (state !== 'granted' || phase !== 'window' || kept === undefined) return;
-    if (!alive() || checkSession()) return;
+    if (!alive() || enteredExcludedPage() || checkSession()) return;
     const w = kept;
     const taken = guard(() => wasm.takeBatch(0));
     if (!taken.ok) return;
@@ -367,6 +403,13 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     if (entry === undefined || state !== 'granted') return;
     if (!entry.sampled) {
       phase = 'idle';
+      return;
+    }
+    // `privacy.excludePages`: nothing at all is recorded on such a page.
+    const excluded = guard(() => wasm.isPageExcluded());
+    if (!excluded.ok) return;
+    if (excluded.value) {
+      waitWhileExcluded();
       return;
     }
     let pageViewId: string;

@@ -52,10 +52,17 @@ describe('createInit', () => {
         return Promise.resolve(bindings);
       },
     });
-    const [a, b] = await Promise.all([init(ok), init({ ...ok, privacy: { allowQueryParams: ['q'] } })]);
+    const [a, b] = await Promise.all([
+      init(ok),
+      init({ ...ok, privacy: { allowQueryParams: ['q'], unmaskText: ['.t'], excludePages: ['/pay/*'] } }),
+    ]);
     assert.equal(loads, 1);
     assert.notEqual(a, b);
-    assert.deepEqual(constructed, [{ privacy: { allowQueryParams: [] } }, { privacy: { allowQueryParams: ['q'] } }]);
+    const none = { allowQueryParams: [], unmaskText: [], unmaskInputs: [], mask: [], block: [], ignore: [], excludePages: [] };
+    assert.deepEqual(constructed, [
+      { privacy: none },
+      { privacy: { ...none, allowQueryParams: ['q'], unmaskText: ['.t'], excludePages: ['/pay/*'] } },
+    ]);
     for (const m of ['grantConsent', 'withdrawConsent', 'flush', 'trigger', 'stop'] as const) assert.equal(typeof a[m], 'function');
   });
 

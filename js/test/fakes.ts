@@ -23,6 +23,17 @@ export class FakeWasm implements WasmRecorder {
   get consentState(): string {
     return this.state;
   }
+  /** What `isPageExcluded()` answers (tests set it; calls are not logged). */
+  pageExcluded = false;
+  /** What the `excluded` getter answers (an SPA navigation into an excluded page). */
+  excludedNow = false;
+  get excluded(): boolean {
+    return this.excludedNow;
+  }
+  isPageExcluded(): boolean {
+    if (this.freed) throw new Error('null pointer passed to rust');
+    return this.pageExcluded;
+  }
   private enter(m: Method): void {
     this.calls.push(m);
     if (this.freed) throw new Error('null pointer passed to rust');
@@ -37,6 +48,7 @@ export class FakeWasm implements WasmRecorder {
   withdrawConsent(): void {
     this.enter('withdrawConsent');
     this.state = 'denied';
+    this.excludedNow = false;
     this.pending = [];
   }
   /** The error the module keeps after stopping itself (tests set it). */

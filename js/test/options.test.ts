@@ -11,7 +11,15 @@ describe('validateOptions: valid input', () => {
     assert.equal(o.endpoint, minimal.endpoint);
     assert.deepEqual(o.consent, { cmp: 'manual' });
     assert.equal(o.flushInterval, DEFAULT_FLUSH_INTERVAL);
-    assert.deepEqual(o.privacy, { allowQueryParams: [] });
+    assert.deepEqual(o.privacy, {
+      allowQueryParams: [],
+      unmaskText: [],
+      unmaskInputs: [],
+      mask: [],
+      block: [],
+      ignore: [],
+      excludePages: [],
+    });
     assert.deepEqual(o.headers, {});
     assert.equal(o.onError, undefined);
     assert.equal(o.maxBatchBytes, 60 * 1024);
@@ -34,6 +42,20 @@ describe('validateOptions: valid input', () => {
     ['flushInterval upper bound', { flushInterval: 600000 }],
     ['privacy with params', { privacy: { allowQueryParams: ['utm_source', 'page'] } }],
     ['empty privacy', { privacy: {} }],
+    [
+      'every privacy rule',
+      {
+        privacy: {
+          unmaskText: ['.product h1', '[data-public]'],
+          unmaskInputs: ['#search'],
+          mask: ['.customer'],
+          block: ['iframe.chat'],
+          ignore: ['.otp input'],
+          excludePages: ['/checkout/*', '/account/:id', '/(x)*'],
+        },
+      },
+    ],
+    ['100 selectors', { privacy: { mask: Array.from({ length: 100 }, (_, i) => `.c${i}`) } }],
     ['headers', { headers: { 'X-Api-Key': 'k', authorization: 'Bearer t' } }],
     ['onError', { onError: () => undefined }],
     ['explicit undefined optional', { flushInterval: undefined, privacy: undefined }],
@@ -101,6 +123,32 @@ describe('validateOptions: invalid input', () => {
     { name: 'privacy unknown key', raw: { privacy: { maskAll: false } }, code: 'UNKNOWN_OPTION', option: 'privacy.maskAll' },
     { name: 'allowQueryParams a string', raw: { privacy: { allowQueryParams: 'utm' } }, code: 'INVALID_OPTION', option: 'privacy.allowQueryParams' },
     { name: 'allowQueryParams with a number', raw: { privacy: { allowQueryParams: ['a', 1] } }, code: 'INVALID_OPTION', option: 'privacy.allowQueryParams[1]' },
+    { name: 'unmaskText a string', raw: { privacy: { unmaskText: '.a' } }, code: 'INVALID_OPTION', option: 'privacy.unmaskText' },
+    { name: 'unmaskText with a number', raw: { privacy: { unmaskText: ['.a', 1] } }, code: 'INVALID_OPTION', option: 'privacy.unmaskText[1]' },
+    { name: 'unmaskText with an empty selector', raw: { privacy: { unmaskText: ['.a', ' '] } }, code: 'INVALID_OPTION', option: 'privacy.unmaskText[1]' },
+    { name: 'unmaskInputs a string', raw: { privacy: { unmaskInputs: '.a' } }, code: 'INVALID_OPTION', option: 'privacy.unmaskInputs' },
+    { name: 'unmaskInputs with a number', raw: { privacy: { unmaskInputs: ['.a', 1] } }, code: 'INVALID_OPTION', option: 'privacy.unmaskInputs[1]' },
+    { name: 'unmaskInputs with an empty selector', raw: { privacy: { unmaskInputs: ['.a', ' '] } }, code: 'INVALID_OPTION', option: 'privacy.unmaskInputs[1]' },
+    { name: 'mask a string', raw: { privacy: { mask: '.a' } }, code: 'INVALID_OPTION', option: 'privacy.mask' },
+    { name: 'mask with a number', raw: { privacy: { mask: ['.a', 1] } }, code: 'INVALID_OPTION', option: 'privacy.mask[1]' },
+    { name: 'mask with an empty selector', raw: { privacy: { mask: ['.a', ' '] } }, code: 'INVALID_OPTION', option: 'privacy.mask[1]' },
+    { name: 'block a string', raw: { privacy: { block: '.a' } }, code: 'INVALID_OPTION', option: 'privacy.block' },
+    { name: 'block with a number', raw: { privacy: { block: ['.a', 1] } }, code: 'INVALID_OPTION', option: 'privacy.block[1]' },
+    { name: 'block with an empty selector', raw: { privacy: { block: ['.a', ' '] } }, code: 'INVALID_OPTION', option: 'privacy.block[1]' },
+    { name: 'ignore a string', raw: { privacy: { ignore: '.a' } }, code: 'INVALID_OPTION', option: 'privacy.ignore' },
+    { name: 'ignore with a number', raw: { privacy: { ignore: ['.a', 1] } }, code: 'INVALID_OPTION', option: 'privacy.ignore[1]' },
+    { name: 'ignore with an empty selector', raw: { privacy: { ignore: ['.a', ' '] } }, code: 'INVALID_OPTION', option: 'privacy.ignore[1]' },
+    { name: 'a selector with a newline', raw: { privacy: { mask: ['a\nb'] } }, code: 'INVALID_OPTION', option: 'privacy.mask[0]' },
+    { name: 'a selector too long', raw: { privacy: { block: ['a'.repeat(1025)] } }, code: 'INVALID_OPTION', option: 'privacy.block[0]' },
+    { name: '101 selectors', raw: { privacy: { ignore: Array.from({ length: 101 }, () => 'a') } }, code: 'INVALID_OPTION', option: 'privacy.ignore' },
+    { name: 'excludePages a string', raw: { privacy: { excludePages: '/a' } }, code: 'INVALID_OPTION', option: 'privacy.excludePages' },
+    { name: 'excludePages without a slash', raw: { privacy: { excludePages: ['checkout'] } }, code: 'INVALID_OPTION', option: 'privacy.excludePages[0]' },
+    { name: 'excludePages with a query', raw: { privacy: { excludePages: ['/a', '/b?x=1'] } }, code: 'INVALID_OPTION', option: 'privacy.excludePages[1]' },
+    { name: 'excludePages with a fragment', raw: { privacy: { excludePages: ['/b#x'] } }, code: 'INVALID_OPTION', option: 'privacy.excludePages[0]' },
+    { name: 'excludePages with a space', raw: { privacy: { excludePages: ['/a b'] } }, code: 'INVALID_OPTION', option: 'privacy.excludePages[0]' },
+    { name: 'excludePages non-ASCII', raw: { privacy: { excludePages: ['/café'] } }, code: 'INVALID_OPTION', option: 'privacy.excludePages[0]' },
+    { name: 'excludePages too long', raw: { privacy: { excludePages: ['/' + 'a'.repeat(256)] } }, code: 'INVALID_OPTION', option: 'privacy.excludePages[0]' },
+    { name: 'privacy rule unknown key', raw: { privacy: { unmask: ['.a'] } }, code: 'UNKNOWN_OPTION', option: 'privacy.unmask' },
     { name: 'headers an array', raw: { headers: [] }, code: 'INVALID_OPTION', option: 'headers' },
     { name: 'header value a number', raw: { headers: { 'X-A': 1 } }, code: 'INVALID_OPTION', option: 'headers.X-A' },
     { name: 'header value with CRLF', raw: { headers: { 'X-A': 'a\r\nB: c' } }, code: 'INVALID_OPTION', option: 'headers.X-A' },
@@ -174,3 +222,46 @@ function assertCode(fn: () => unknown, code: string, option: string): void {
     return true;
   });
 }
+
+describe('validateOptions: selectors are parsed by the browser', () => {
+  /** A `document` whose fragments throw like a browser on selectors containing `[[`. */
+  function withDocument<T>(run: () => T): T {
+    const g = globalThis as { document?: unknown };
+    const before = g.document;
+    const parsed: string[] = [];
+    g.document = {
+      createDocumentFragment: () => ({
+        querySelector(sel: string) {
+          parsed.push(sel);
+          if (sel.includes('[[')) throw new SyntaxError(`'${sel}' is not a valid selector`);
+          return null;
+        },
+      }),
+    };
+    try {
+      return run();
+    } finally {
+      if (before === undefined) delete g.document;
+      else g.document = before;
+    }
+  }
+
+  it('rejects a selector the browser cannot parse, naming the option', () => {
+    withDocument(() => {
+      for (const name of ['unmaskText', 'unmaskInputs', 'mask', 'block', 'ignore']) {
+        assert.throws(
+          () => validateOptions({ ...minimal, privacy: { [name]: ['.ok', 'a[[b'] } }),
+          (e: unknown) =>
+            e instanceof ReticentError && e.code === 'INVALID_OPTION' && e.message.startsWith(`privacy.${name}[1]: expected a valid CSS selector`),
+        );
+      }
+    });
+  });
+
+  it('accepts selectors that parse', () => {
+    const o = withDocument(() => validateOptions({ ...minimal, privacy: { unmaskText: ['.a > b'], block: ['#c'] } }));
+    assert.deepEqual(o.privacy.unmaskText, ['.a > b']);
+    assert.deepEqual(o.privacy.block, ['#c']);
+    assert.ok(Object.isFrozen(o.privacy.block));
+  });
+});

@@ -112,6 +112,49 @@ describe('grantConsent', () => {
   });
 });
 
+describe('privacy.excludePages', () => {
+  it('on an excluded page, starts nothing in the module until the address leaves it', async () => {
+    const s = setup();
+    s.wasm.pageExcluded = true;
+    s.recorder.grantConsent();
+    await settle();
+    assert.ok(!s.wasm.calls.includes('grantConsent'), 'the JS wrapper checks before granting');
+    assert.deepEqual(s.sent, []);
+    assert.equal(s.timers.live.size, 1, 'one timer watches the address');
+    s.timers.fire();
+    await settle();
+    assert.ok(!s.wasm.calls.includes('grantConsent'));
+    s.wasm.pageExcluded = false;
+    s.timers.fire();
+    await settle();
+    assert.deepEqual(s.sent, ['snapshot id1 id2'], 'a page view starts once the page is not excluded');
+    assert.equal(s.timers.live.size, 1);
+  });
+
+  it('a navigation into an excluded page ends the page view; leaving it starts a new one', async () => {
+    const s = setup();
+    s.recorder.grantConsent();
+    await settle();
+    assert.deepEqual(s.sent, ['snapshot id1 id2']);
+    // The binding saw the navigation: it dropped its buffer and reports it.
+    s.wasm.record('before the navigation');
+    s.wasm.pending = [];
+    s.wasm.excludedNow = true;
+    s.wasm.pageExcluded = true;
+    s.timers.fire();
+    await settle();
+    s.timers.fire();
+    await settle();
+    assert.deepEqual(s.sent, ['snapshot id1 id2'], 'nothing sent while excluded');
+    assert.equal(s.errors.length, 0, 'not a failure');
+    s.wasm.pageExcluded = false;
+    s.timers.fire();
+    await settle();
+    assert.deepEqual(s.sent, ['snapshot id1 id2', 'snapshot id1 id3'], 'same session, new page view');
+    assert.equal(s.timers.live.size, 1);
+  });
+});
+
 describe('withdrawConsent', () => {
   it('clears the timer; nothing more is sent', async () => {
     const s = setup();

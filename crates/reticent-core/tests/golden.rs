@@ -58,6 +58,7 @@ fn text(engine: &PrivacyEngine, id: u32, t: &str) -> SerializedNode {
 fn page_batch() -> Batch {
     let e = PrivacyEngine::new(PrivacyConfig {
         allow_query_params: vec!["page".into()],
+        ..Default::default()
     })
     .unwrap();
     let t0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z

@@ -193,7 +193,11 @@ fn form_target(live: &Live, e: &Event) -> Option<(Element, u32)> {
     let editable = el
         .dyn_ref::<HtmlElement>()
         .is_some_and(HtmlElement::is_content_editable);
-    (matches!(tag.as_str(), "input" | "textarea" | "select") || editable).then_some((el, id))
+    if !(matches!(tag.as_str(), "input" | "textarea" | "select") || editable) {
+        return None;
+    }
+    // `ignore` rules drop the element's input events.
+    (!live.rules.decide(&el).ignored).then_some((el, id))
 }
 
 fn input(live: &mut Live, e: &Event) -> Result<(), CoreError> {
@@ -261,7 +265,7 @@ fn iframe_loaded(live: &mut Live, e: &Event) -> Result<(), CoreError> {
 }
 
 fn navigation(live: &mut Live, _: &Event) -> Result<(), CoreError> {
-    live.meta()
+    live.navigated()
 }
 
 #[cfg(test)]

@@ -20,6 +20,9 @@
 //! - wraps `history.pushState`/`replaceState` and
 //!   `CSSStyleSheet.prototype.insertRule`/`deleteRule` with a `Proxy`
 //!   (`patch.rs`), restored on stop;
+//! - matches the site's masking rules (`rules.rs`) on the snapshot, added
+//!   nodes, text and attribute changes and input events alike, and stops
+//!   (without touching consent) on a navigation into an excluded page;
 //! - bounds its buffer: a mutation flood or an oversized buffer is replaced
 //!   by a fresh snapshot and the loss is counted in the batch header.
 //!
@@ -58,6 +61,7 @@ mod options;
 mod page;
 mod patch;
 mod recorder;
+mod rules;
 mod session;
 mod snapshot;
 mod strict;

@@ -30,6 +30,7 @@ use crate::clock::Clock;
 use crate::mirror::Mirror;
 use crate::mutations;
 use crate::page::{describe, internal, Page};
+use crate::rules::Rules;
 use crate::snapshot::{self, SlicedWalk};
 
 /// More added nodes than this in one mutation callback: take a fresh full
@@ -61,6 +62,11 @@ const RESIZE_MS: u64 = 200;
 /// The shared session state.
 pub(crate) struct Live {
     pub(crate) engine: PrivacyEngine,
+    /// The site's masking rules, matched against elements.
+    pub(crate) rules: Rules,
+    /// Set when a navigation led to an excluded page: the session stopped
+    /// like a withdrawal, without an error.
+    pub(crate) excluded: bool,
     pub(crate) buffer: Vec<Event>,
     pub(crate) mirror: Mirror,
     pub(crate) clock: Clock,
@@ -211,8 +217,11 @@ pub(crate) fn with_live(
 
 impl Live {
     pub(crate) fn new(engine: PrivacyEngine) -> Rc<RefCell<Live>> {
+        let rules = Rules::new(engine.config());
         Rc::new(RefCell::new(Live {
             engine,
+            rules,
+            excluded: false,
             buffer: Vec::new(),
             mirror: Mirror::new(),
             clock: Clock::default(),
@@ -318,7 +327,8 @@ impl Live {
             width,
             height,
         };
-        let serialized = snapshot::document(&page.document, &self.engine, &mut self.mirror)?;
+        let serialized =
+            snapshot::document(&page.document, &self.engine, &self.rules, &mut self.mirror)?;
         let (left, top) = page.scroll();
         self.buffer.push(Event::new(at, EventData::Meta(meta)));
         self.buffer.push(Event::new(
@@ -394,6 +404,7 @@ impl Live {
         let Live {
             slicing,
             engine,
+            rules,
             mirror,
             slice_nodes,
             slice_ms,
@@ -407,7 +418,7 @@ impl Live {
         let mut roots = Vec::new();
         let done = loop {
             let chunk = left.min(256);
-            let done = sl.walk.step(engine, mirror, chunk, &mut roots)?;
+            let done = sl.walk.step(engine, rules, mirror, chunk, &mut roots)?;
             left -= chunk;
             if done || left == 0 || js_sys::Date::now() - started >= *slice_ms {
                 break done;
@@ -536,7 +547,7 @@ impl Live {
                 self.mirror.forget_subtree(&old);
             }
             let first = self.mirror.next_id();
-            let s = snapshot::iframe_document(&doc, &self.engine, &mut self.mirror)?;
+            let s = snapshot::iframe_document(&doc, &self.engine, &self.rules, &mut self.mirror)?;
             let nodes = usize::try_from(self.mirror.next_id().saturating_sub(first)).unwrap_or(0);
             self.observe(&doc)?;
             for root in &s.shadow_roots {
@@ -598,12 +609,31 @@ impl Live {
         init.set_attributes(true);
         init.set_character_data(true);
         init.set_subtree(true);
+        // Old values of `type` tell a field that was a password (rules.rs).
+        init.set_attribute_old_value(true);
         observer.observe_with_options(root, &init).map_err(|e| {
             internal(&format!(
                 "MutationObserver.observe failed: {}",
                 describe(&e)
             ))
         })
+    }
+
+    /// An SPA navigation: into an excluded page, the session stops (as on a
+    /// withdrawal: everything detached, buffers dropped, nothing of the new
+    /// address recorded); otherwise a Meta event, unless the first snapshot
+    /// is still being taken.
+    pub(crate) fn navigated(&mut self) -> Result<(), CoreError> {
+        let page = Page::current()?;
+        if self.engine.excludes_page(&page.href()?) {
+            self.excluded = true;
+            self.stop();
+            return Ok(());
+        }
+        if self.is_slicing() {
+            return Ok(());
+        }
+        self.meta()
     }
 
     /// A Meta event for the current address and viewport (SPA navigations).
@@ -728,8 +758,13 @@ impl Live {
     }
 
     fn write_input(&mut self, id: u32, el: &Element, user: bool) -> Result<(), CoreError> {
-        // The value only decides between empty and the constant mask.
-        let text = self.engine.input_value(&form_value(el));
+        let rules = self.rules.decide(el);
+        if rules.ignored {
+            return Ok(());
+        }
+        // The constant mask, or (unmasked by a rule) the value after the detectors.
+        let facts = self.rules.light_facts(el, rules);
+        let text = self.engine.form_value(&facts, &form_value(el));
         self.push_incremental(
             IncrementalData::Input(InputData::with(|d| {
                 d.id = id;

@@ -73,9 +73,19 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
                 r.texts.push(target);
             }
             "attributes" => {
+                // By node type: `dyn_ref` fails for nodes of an iframe's realm.
                 if let (Some(name), Some(el)) =
-                    (record.attribute_name(), target.dyn_ref::<Element>())
+                    (record.attribute_name(), crate::rules::as_element(&target))
                 {
+                    // A field that was a password at any point stays masked.
+                    if name.eq_ignore_ascii_case("type")
+                        && record
+                            .old_value()
+                            .is_some_and(|v| v.trim().eq_ignore_ascii_case("password"))
+                    {
+                        live.rules.note_password(el);
+                    }
+                    live.rules.note_if_password(el);
                     r.attributes.push((el.clone(), name));
                 }
             }
@@ -127,11 +137,12 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
         if entry.id >= first_new {
             continue;
         }
+        // The same decision as the snapshot's, taken afresh: a rule that
+        // started to match since (a class, `data-reticent-mask`) applies.
         let ctx = match t.node_type() {
-            Node::TEXT_NODE => t
-                .parent_node()
-                .filter(|p| p.dyn_ref::<ShadowRoot>().is_none())
-                .map_or(TextContext::Body, |p| snapshot::context_of(&p)),
+            Node::TEXT_NODE => t.parent_node().map_or(TextContext::Body, |p| {
+                live.rules.scope_of(&live.engine, &p).ctx
+            }),
             Node::COMMENT_NODE => TextContext::Body,
             // CDATA content is never recorded; other kinds have no text.
             _ => continue,
@@ -160,11 +171,11 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
         if map.contains_key(name) {
             continue;
         }
-        let tag = el.local_name().to_ascii_lowercase();
+        let facts = live.rules.light_facts(el, live.rules.decide(el));
         let value = el.get_attribute(name).and_then(|raw| {
             let raw = snapshot::resolve_attribute(el, name, raw);
             // A value the engine drops is recorded as a removal: fail closed.
-            live.engine.attribute(&tag, name, &raw)
+            live.engine.element_attribute(&facts, name, &raw)
         });
         map.insert(name.clone(), value);
     }
@@ -290,11 +301,7 @@ impl Adds {
         if parent.meta.leaf {
             return Ok(true);
         }
-        let ctx = if is_shadow {
-            TextContext::Body
-        } else {
-            snapshot::context_of(parent_node)
-        };
+        let scope = live.rules.scope_of(&live.engine, parent_node);
         let next_id = match next {
             Some(known) => known,
             None => next_recorded_sibling(live, n),
@@ -303,9 +310,10 @@ impl Adds {
         let Some(mut s) = snapshot::subtree(
             n,
             parent.meta.depth,
-            ctx,
+            scope,
             root_id,
             &live.engine,
+            &live.rules,
             &mut live.mirror,
         )?
         else {

@@ -7,6 +7,18 @@
 //!     // of letters, digits, `- _ . [ ]`). Every other parameter and the
 //!     // fragment are removed. Default: none.
 //!     allowQueryParams: ["page"],
+//!     // CSS selectors (at most 100 per list, each 1–1024 characters, parsed
+//!     // by the browser on a detached fragment; a selector that does not
+//!     // parse is `INVALID_OPTION`). The nearest element with a rule decides;
+//!     // at the same element block > mask > unmask (docs/privacy.md).
+//!     unmaskText: [".product-title"],  // text in clear, after PII detectors
+//!     unmaskInputs: ["#search"],       // form values in clear, after detectors
+//!     mask: [".customer"],             // masked even inside unmasked parts
+//!     block: [".chat-widget"],         // same-size placeholder, never read
+//!     ignore: [".otp"],                // input events dropped
+//!     // Path patterns (`/` first, `*` = any characters) matched against the
+//!     // sanitised path: nothing is recorded on these pages.
+//!     excludePages: ["/checkout/*"],
 //!   },
 //! });
 //! ```
@@ -131,6 +143,27 @@ mod tests {
     fn a_value_that_looks_like_a_message_is_not_an_unknown_key() {
         let e = parse(json!({ "privacy": "unknown field" })).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidOption, "{e}");
+    }
+
+    #[test]
+    fn rule_lists_parse_and_are_validated() {
+        let o = parse(json!({ "privacy": {
+            "unmaskText": [".a"], "unmaskInputs": ["#b"], "mask": ["c"],
+            "block": ["d"], "ignore": ["e"], "excludePages": ["/x/*"]
+        } }))
+        .unwrap();
+        assert_eq!(o.privacy.unmask_text, [".a"]);
+        assert_eq!(o.privacy.exclude_pages, ["/x/*"]);
+        let e = parse(json!({ "privacy": { "mask": [".a", ""] } })).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidOption);
+        assert!(e.message.contains("privacy.mask[1]"), "{e}");
+        let e = parse(json!({ "privacy": { "excludePages": ["checkout"] } })).unwrap_err();
+        assert!(e.message.contains("privacy.excludePages[0]"), "{e}");
+        let e = parse(json!({ "privacy": { "block": "d" } })).unwrap_err();
+        assert!(
+            e.message.starts_with("options.privacy.block: invalid type"),
+            "{e}"
+        );
     }
 
     #[test]

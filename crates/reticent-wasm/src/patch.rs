@@ -63,7 +63,9 @@ pub(crate) fn install(
         move |target: JsValue, this: JsValue, args: Array| -> Result<JsValue, JsValue> {
             let result = Reflect::apply(target.unchecked_ref::<Function>(), &this, &args)?;
             with_live(&weak, |live| {
-                if live.is_slicing() {
+                // Navigations are checked against excluded pages even while
+                // the first snapshot is taken (`navigated` skips the Meta).
+                if live.is_slicing() && !is_navigation(key) {
                     return Ok(());
                 }
                 hook(live, &this, &args, &result)
@@ -93,6 +95,11 @@ pub(crate) fn install(
     )))
 }
 
+/// Whether the wrapped method changes the page address.
+fn is_navigation(key: &str) -> bool {
+    key == "pushState" || key == "replaceState"
+}
+
 /// `history` or `CSSStyleSheet.prototype` from the global object.
 fn resolve(path: &str) -> Option<Object> {
     let mut v: JsValue = js_sys::global().into();
@@ -103,7 +110,7 @@ fn resolve(path: &str) -> Option<Object> {
 }
 
 fn navigated(live: &mut Live, _: &JsValue, _: &Array, _: &JsValue) -> Result<(), CoreError> {
-    live.meta()
+    live.navigated()
 }
 
 /// The id of the recorded `<style>` element owning `sheet`.

@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::ReticentError;
 use crate::live::SLICE_MS;
 use crate::options::RecorderOptions;
+use crate::page::Page;
 use crate::session::{Session, SliceBudget};
 
 /// A session replay recorder for one page.
@@ -27,35 +28,32 @@ pub struct Recorder {
     error: Option<CoreError>,
     /// Budget of each slice of the first snapshot (tests tune it).
     slice: SliceBudget,
+    /// Consent is granted but the page is excluded (`privacy.excludePages`):
+    /// nothing is recorded until a new page view starts elsewhere.
+    excluded: bool,
 }
 
 #[wasm_bindgen]
 impl Recorder {
-    /// Creates a recorder from `options` (`{ privacy?: { allowQueryParams?:
-    /// string[] } }`). Reads nothing from the page. Throws `ReticentError`
-    /// (`UNKNOWN_OPTION`, `INVALID_OPTION`) on bad options.
+    /// Creates a recorder from `options` (`{ privacy?: { allowQueryParams?,
+    /// unmaskText?, unmaskInputs?, mask?, block?, ignore?, excludePages? } }`,
+    /// see `options.rs`). Reads nothing from the page (selectors are parsed
+    /// on a detached fragment). Throws `ReticentError` (`UNKNOWN_OPTION`,
+    /// `INVALID_OPTION`) on bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "object")] options: JsValue,
     ) -> Result<Recorder, ReticentError> {
-        let options = RecorderOptions::from_js(options)?;
-        Ok(Recorder {
-            engine: PrivacyEngine::new(options.privacy)?,
-            gate: ConsentGate::new(),
-            session: None,
-            error: None,
-            slice: SliceBudget {
-                nodes: u32::MAX,
-                ms: SLICE_MS,
-            },
-        })
+        Self::build(options, true)
     }
 
     /// Consent was given: starts a page view with the given ids (1 to 64
     /// characters of `[A-Za-z0-9_-]`): takes a full snapshot (buffered with a
     /// Meta event before this returns on a typical page; a large page is
     /// walked in ~30 ms slices on timers and buffered when complete), then
-    /// observes the page. A no-op while consent is already granted. Throws `INVALID_OPTION` for a bad id; if starting fails,
+    /// observes the page. On a page `privacy.excludePages` excludes, consent
+    /// is granted but nothing is read or recorded (`excluded` reads `true`).
+    /// A no-op while consent is already granted. Throws `INVALID_OPTION` for a bad id; if starting fails,
     /// consent stays as it was, nothing stays attached and the error is thrown.
     #[wasm_bindgen(js_name = grantConsent)]
     pub fn grant_consent(
@@ -72,6 +70,18 @@ impl Recorder {
         let page_view_id = checked_id("pageViewId", &page_view_id)?;
         let previous = self.gate.state();
         if self.gate.apply(ConsentState::Granted) == Transition::Start {
+            // An excluded page: consent holds, nothing is read or recorded.
+            let excluded = match Page::current().and_then(|p| p.href()) {
+                Ok(href) => self.engine.excludes_page(&href),
+                Err(e) => {
+                    self.gate.apply(previous);
+                    return Err(e.into());
+                }
+            };
+            if excluded {
+                self.excluded = true;
+                return Ok(());
+            }
             match Session::start(&self.engine, session_id, page_view_id, self.slice) {
                 Ok(session) => self.session = Some(session),
                 Err(e) => {
@@ -92,6 +102,28 @@ impl Recorder {
         // `Stop` or not, nothing may outlive a closed gate.
         let _ = self.gate.apply(ConsentState::Denied);
         self.session = None;
+        self.excluded = false;
+    }
+
+    /// `true` while consent is granted but nothing is recorded because the
+    /// page is excluded (`privacy.excludePages`): `grantConsent` was called
+    /// on an excluded page, or an SPA navigation led to one (the session
+    /// then stopped as on a withdrawal: everything detached, unsent events
+    /// dropped). To record again once the page is no longer excluded, call
+    /// `withdrawConsent` then `grantConsent` with a new page-view id.
+    #[wasm_bindgen(getter)]
+    pub fn excluded(&mut self) -> bool {
+        self.sync();
+        self.excluded
+    }
+
+    /// Whether the current page address matches `privacy.excludePages`
+    /// (after sanitising: query and fragment removed, identifiers replaced).
+    /// Reads `location.href` only; call it once consent is granted.
+    #[wasm_bindgen(js_name = isPageExcluded)]
+    pub fn is_page_excluded(&self) -> Result<bool, ReticentError> {
+        let href = Page::current().and_then(|p| p.href())?;
+        Ok(self.engine.excludes_page(&href))
     }
 
     /// The buffered events as one encoded batch (gzip'd MessagePack), or
@@ -178,7 +210,11 @@ impl Recorder {
     /// `"unknown"`, `"granted"` or `"denied"`.
     #[wasm_bindgen(getter, js_name = consentState)]
     pub fn consent_state(&self) -> String {
-        if self.session.as_ref().is_some_and(Session::stopped) {
+        if self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.stopped() && !s.excluded())
+        {
             return consent_name(ConsentState::Denied).to_owned();
         }
         consent_name(self.gate.state()).to_owned()
@@ -186,6 +222,33 @@ impl Recorder {
 }
 
 impl Recorder {
+    /// A recorder whose selectors were not parsed by the browser, so tests
+    /// can check that a selector that throws while matching fails closed.
+    /// Rust only (not exported to JavaScript).
+    #[doc(hidden)]
+    pub fn new_unchecked_selectors_for_tests(options: JsValue) -> Result<Recorder, ReticentError> {
+        Self::build(options, false)
+    }
+
+    /// Parses `options` (selectors also by the browser when `parse_selectors`).
+    fn build(options: JsValue, parse_selectors: bool) -> Result<Recorder, ReticentError> {
+        let options = RecorderOptions::from_js(options)?;
+        if parse_selectors {
+            crate::rules::validate_selectors(&options.privacy)?;
+        }
+        Ok(Recorder {
+            engine: PrivacyEngine::new(options.privacy)?,
+            gate: ConsentGate::new(),
+            session: None,
+            error: None,
+            slice: SliceBudget {
+                nodes: u32::MAX,
+                ms: SLICE_MS,
+            },
+            excluded: false,
+        })
+    }
+
     /// Limits each slice of the first snapshot to `nodes` nodes, so tests
     /// can observe a sliced snapshot on a small page. Rust only (not
     /// exported to JavaScript); applies to the next `grantConsent`.
@@ -208,6 +271,12 @@ impl Recorder {
     fn sync(&mut self) {
         let Some(session) = &self.session else { return };
         if !session.stopped() {
+            return;
+        }
+        if session.excluded() {
+            // Not a failure: consent holds, the page is excluded.
+            self.session = None;
+            self.excluded = true;
             return;
         }
         let error = session

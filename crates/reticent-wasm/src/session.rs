@@ -120,7 +120,9 @@ impl Session {
             let callback: Closure<dyn FnMut(Event)> = Closure::new(move |e: Event| {
                 // Nothing may be buffered before the first snapshot.
                 with_live(&weak, |live| {
-                    if live.is_slicing() {
+                    // Navigations are checked against excluded pages even
+                    // while slicing (`navigated` skips the Meta then).
+                    if live.is_slicing() && !matches!(kind, "popstate" | "hashchange") {
                         return Ok(());
                     }
                     handler(live, &e)
@@ -168,9 +170,17 @@ impl Session {
             .map_err(|_| CoreError::new(ErrorCode::Internal, "recorder state is busy"))
     }
 
-    /// Whether a callback failed and stopped the session.
+    /// Whether a callback failed and stopped the session, or a navigation
+    /// led to an excluded page.
     pub(crate) fn stopped(&self) -> bool {
         self.live.try_borrow().is_ok_and(|l| l.stopped)
+    }
+
+    /// Whether the session stopped because a navigation led to an excluded page.
+    pub(crate) fn excluded(&self) -> bool {
+        self.live
+            .try_borrow()
+            .is_ok_and(|l| l.stopped && l.excluded)
     }
 
     /// Encodes and empties the buffer; `dropped` adds to the session's own

@@ -7,8 +7,11 @@
 //! - Children are read with `firstChild` / `nextSibling`, one node at a time.
 //! - URL attributes are resolved against `document.baseURI` before the engine
 //!   sanitises them (an unparsable value is passed raw; the engine drops it).
-//! - The text of a `<style>` is sanitised as CSS, all other text is masked;
-//!   `<script>`, `<noscript>` and blocked media are never descended.
+//! - The text of a `<style>` is sanitised as CSS, all other text is masked
+//!   unless the site's rules unmask it (`rules.rs`: each element's decision
+//!   follows from its parent's, carried down in a [`Scope`]; the engine then
+//!   decides, never-unmaskable fields included); `<script>`, `<noscript>`,
+//!   blocked media and elements a `block` rule matches are never descended.
 //! - Comments are kept, masked like text, so later mutations that refer to a
 //!   comment sibling (framework markers) find it in the mirror.
 //! - Open shadow roots: the host gets `isShadowHost`, and the root's children
@@ -30,7 +33,9 @@ use reticent_core::batch::MAX_DOM_DEPTH;
 use reticent_core::node::{
     CdataNode, CommentNode, DocumentNode, DocumentTypeNode, ElementNode, SerializedNode, TextNode,
 };
-use reticent_core::privacy::{is_url_attribute, ElementFacts, PrivacyEngine, TextContext};
+use reticent_core::privacy::{
+    is_url_attribute, ElementFacts, PrivacyEngine, RuleDecision, TextContext,
+};
 use reticent_core::CoreError;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -39,6 +44,7 @@ use web_sys::{
 };
 
 use crate::mirror::{Meta, Mirror};
+use crate::rules::{Rules, Scope};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
@@ -53,11 +59,12 @@ pub(crate) struct Serialized {
 pub(crate) fn document(
     doc: &Document,
     engine: &PrivacyEngine,
+    rules: &Rules,
     mirror: &mut Mirror,
 ) -> Result<Serialized, CoreError> {
-    let mut walk = Walk::new(engine, mirror, doc);
+    let mut walk = Walk::new(engine, rules, mirror, doc);
     let id = walk.mirror.assign(doc)?;
-    let children = walk.children(doc, 0, TextContext::Body)?;
+    let children = walk.children(doc, 0, Scope::ROOT)?;
     let compat = doc.compat_mode();
     let node = SerializedNode::Document(DocumentNode::new(id, children, Some(&compat)));
     Ok(walk.finish(node))
@@ -68,33 +75,37 @@ pub(crate) fn document(
 pub(crate) fn iframe_document(
     doc: &Document,
     engine: &PrivacyEngine,
+    rules: &Rules,
     mirror: &mut Mirror,
 ) -> Result<Serialized, CoreError> {
-    let mut walk = Walk::new(engine, mirror, doc);
+    let mut walk = Walk::new(engine, rules, mirror, doc);
     let id = walk.mirror.assign(doc)?;
     walk.root_id = Some(id);
-    let children = walk.children(doc, 0, TextContext::Body)?;
+    let scope = rules.document_scope(doc);
+    let children = walk.children(doc, 0, scope)?;
     let compat = doc.compat_mode();
     let node = SerializedNode::Document(DocumentNode::new(id, children, Some(&compat)));
     Ok(walk.finish(node))
 }
 
 /// Serialises `node`, a node added under a recorded parent whose element
-/// depth is `parent_depth`, with fresh ids; `ctx` follows from the parent
-/// (`<style>` text is CSS); `root_id` is the id of the iframe document the
-/// node lives in (`None` in the page's own document). `None` for node kinds
-/// rrweb does not record.
+/// depth is `parent_depth`, with fresh ids; `scope` follows from the parent
+/// (`<style>` text is CSS, the site's rules of its ancestors); `root_id` is
+/// the id of the iframe document the node lives in (`None` in the page's own
+/// document). `None` for node kinds rrweb does not record.
 pub(crate) fn subtree(
     node: &Node,
     parent_depth: u32,
-    ctx: TextContext,
+    scope: Scope,
     root_id: Option<u32>,
     engine: &PrivacyEngine,
+    rules: &Rules,
     mirror: &mut Mirror,
 ) -> Result<Option<Serialized>, CoreError> {
     let doc = node.owner_document();
     let mut walk = Walk {
         engine,
+        rules,
         mirror,
         base: doc.and_then(|d| d.base_uri().ok().flatten()),
         shadow_roots: Vec::new(),
@@ -102,22 +113,7 @@ pub(crate) fn subtree(
         root_id,
     };
     let depth = usize::try_from(parent_depth).unwrap_or(usize::MAX);
-    Ok(walk.node(node, depth, ctx)?.map(|node| walk.finish(node)))
-}
-
-/// The text context of the children of `parent` (a recorded node).
-pub(crate) fn context_of(parent: &Node) -> TextContext {
-    match parent.dyn_ref::<Element>() {
-        Some(el) if el.local_name().eq_ignore_ascii_case("style") => TextContext::Style,
-        Some(el) if el.local_name().eq_ignore_ascii_case("textarea") => TextContext::FormValue,
-        Some(el)
-            if el.local_name().eq_ignore_ascii_case("script")
-                || el.local_name().eq_ignore_ascii_case("noscript") =>
-        {
-            TextContext::Script
-        }
-        _ => TextContext::Body,
-    }
+    Ok(walk.node(node, depth, scope)?.map(|node| walk.finish(node)))
 }
 
 /// The facts-based attribute reading shared with the mutation observer:
@@ -141,12 +137,13 @@ enum Start {
         node: ElementNode,
         el: Element,
         depth: usize,
-        ctx: TextContext,
+        scope: Scope,
     },
 }
 
 struct Walk<'a> {
     engine: &'a PrivacyEngine,
+    rules: &'a Rules,
     mirror: &'a mut Mirror,
     /// `document.baseURI`, for resolving URL attributes.
     base: Option<String>,
@@ -159,9 +156,15 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    fn new(engine: &'a PrivacyEngine, mirror: &'a mut Mirror, doc: &Document) -> Self {
+    fn new(
+        engine: &'a PrivacyEngine,
+        rules: &'a Rules,
+        mirror: &'a mut Mirror,
+        doc: &Document,
+    ) -> Self {
         Walk {
             engine,
+            rules,
             mirror,
             base: doc.base_uri().ok().flatten(),
             shadow_roots: Vec::new(),
@@ -184,12 +187,12 @@ impl<'a> Walk<'a> {
         &mut self,
         parent: &Node,
         depth: usize,
-        ctx: TextContext,
+        scope: Scope,
     ) -> Result<Vec<SerializedNode>, CoreError> {
         let mut out = Vec::new();
         let mut next = parent.first_child();
         while let Some(child) = next {
-            if let Some(n) = self.node(&child, depth, ctx)? {
+            if let Some(n) = self.node(&child, depth, scope)? {
                 out.push(n);
             }
             next = child.next_sibling();
@@ -203,19 +206,19 @@ impl<'a> Walk<'a> {
         &mut self,
         node: &Node,
         depth: usize,
-        ctx: TextContext,
+        scope: Scope,
     ) -> Result<Option<SerializedNode>, CoreError> {
-        match self.start(node, depth, ctx)? {
+        match self.start(node, depth, scope)? {
             Start::Done(s) => Ok(s),
             Start::Open {
                 mut node,
                 el,
                 depth,
-                ctx,
+                scope,
             } => {
-                node.child_nodes = self.children(&el, depth, ctx)?;
+                node.child_nodes = self.children(&el, depth, scope)?;
                 if let Some(root) = el.shadow_root() {
-                    self.shadow(&mut node, &root, depth)?;
+                    self.shadow(&mut node, &root, depth, scope)?;
                     self.shadow_roots.push(root);
                 }
                 self.met_element(&el);
@@ -226,17 +229,18 @@ impl<'a> Walk<'a> {
 
     /// Serialises `node` itself (children excluded): leaves are done, an
     /// element whose children are recorded is `Open` for the caller to fill.
-    fn start(&mut self, node: &Node, depth: usize, ctx: TextContext) -> Result<Start, CoreError> {
+    fn start(&mut self, node: &Node, depth: usize, scope: Scope) -> Result<Start, CoreError> {
+        let ctx = scope.ctx;
         let serialized = match node.node_type() {
             Node::ELEMENT_NODE => {
                 let el = node.unchecked_ref::<Element>();
-                let (node, child_ctx) = self.element(el, depth + 1)?;
-                return Ok(match child_ctx {
-                    Some(ctx) => Start::Open {
+                let (node, child_scope) = self.element(el, depth + 1, scope)?;
+                return Ok(match child_scope {
+                    Some(scope) => Start::Open {
                         node,
                         el: el.clone(),
                         depth: depth + 1,
-                        ctx,
+                        scope,
                     },
                     None => Start::Done(Some(self.rooted(SerializedNode::Element(node)))),
                 });
@@ -290,16 +294,19 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// An element at `depth` (`<html>` is 1) without its children, and the
-    /// text context of its children when they are recorded.
+    /// An element at `depth` (`<html>` is 1) under a parent whose scope is
+    /// `parent`, without its children, and the scope of its children when
+    /// they are recorded.
     fn element(
         &mut self,
         el: &Element,
         depth: usize,
-    ) -> Result<(ElementNode, Option<TextContext>), CoreError> {
+        parent: Scope,
+    ) -> Result<(ElementNode, Option<Scope>), CoreError> {
         let id = self.mirror.assign(el)?;
+        let rules = self.rules.child(parent.rules, el);
         // Fail closed beyond the depth cap: a placeholder, the subtree unread.
-        let facts = self.facts(el, depth > MAX_DOM_DEPTH);
+        let facts = self.facts(el, depth > MAX_DOM_DEPTH, rules);
         let decision = self.engine.element(&facts);
         let mut node = decision.node;
         node.id = id;
@@ -309,31 +316,34 @@ impl<'a> Walk<'a> {
             placeholder: node.need_block,
         };
         self.mirror.set_meta(el, id, meta);
-        let ctx = decision.descend.then_some(match node.tag_name.as_str() {
-            "style" => TextContext::Style,
-            "textarea" => TextContext::FormValue,
-            _ => TextContext::Body,
+        let scope = decision.descend.then(|| Scope {
+            ctx: self.engine.text_context(&facts),
+            rules,
         });
-        Ok((node, ctx))
+        Ok((node, scope))
     }
 
-    /// Appends an open shadow root's children to its host.
+    /// Appends an open shadow root's children to its host, whose children
+    /// have `scope`.
     fn shadow(
         &mut self,
         host: &mut ElementNode,
         root: &Node,
         depth: usize,
+        scope: Scope,
     ) -> Result<(), CoreError> {
         host.is_shadow_host = true;
-        for mut child in self.children(root, depth, TextContext::Body)? {
+        for mut child in self.children(root, depth, scope.shadow())? {
             child.set_is_shadow();
             host.child_nodes.push(child);
         }
         Ok(())
     }
 
-    /// Raw facts about `el` for the engine; `blocked` forces a placeholder.
-    fn facts(&self, el: &Element, blocked: bool) -> ElementFacts {
+    /// Raw facts about `el` for the engine, with the site's `rules` for it;
+    /// `blocked` forces a placeholder.
+    fn facts(&self, el: &Element, blocked: bool, rules: RuleDecision) -> ElementFacts {
+        self.rules.note_if_password(el);
         let tag = el.local_name().to_ascii_lowercase();
         let is_svg = el.namespace_uri().as_deref() == Some(SVG_NS);
         let attrs = el.attributes();
@@ -354,7 +364,10 @@ impl<'a> Walk<'a> {
             is_svg,
             value,
             checked,
-            blocked,
+            blocked: blocked || rules.blocked,
+            text_unmasked: rules.text_unmasked,
+            input_unmasked: rules.input_unmasked,
+            was_password: self.rules.was_password(el),
             ..ElementFacts::default()
         };
         // Only placeholders need a size, and measuring costs a layout.
@@ -449,7 +462,7 @@ struct Frame {
     /// Children serialised so far (the document's, for the bottom frame).
     children: Vec<SerializedNode>,
     depth: usize,
-    ctx: TextContext,
+    scope: Scope,
     /// Walking the host's shadow root (children get `isShadow`).
     in_shadow: bool,
     /// This element is itself a shadow root child.
@@ -468,7 +481,7 @@ impl SlicedWalk {
                 cursor: doc.first_child(),
                 children: Vec::new(),
                 depth: 0,
-                ctx: TextContext::Body,
+                scope: Scope::ROOT,
                 in_shadow: false,
                 is_shadow: false,
             }],
@@ -485,12 +498,14 @@ impl SlicedWalk {
     pub(crate) fn step(
         &mut self,
         engine: &PrivacyEngine,
+        rules: &Rules,
         mirror: &mut Mirror,
         budget: u32,
         new_roots: &mut Vec<ShadowRoot>,
     ) -> Result<bool, CoreError> {
         let mut walk = Walk {
             engine,
+            rules,
             mirror,
             base: self.base.clone(),
             shadow_roots: Vec::new(),
@@ -505,8 +520,8 @@ impl SlicedWalk {
             };
             if let Some(child) = top.cursor.take() {
                 top.cursor = child.next_sibling();
-                let (depth, ctx, in_shadow) = (top.depth, top.ctx, top.in_shadow);
-                match walk.start(&child, depth, ctx)? {
+                let (depth, scope, in_shadow) = (top.depth, top.scope, top.in_shadow);
+                match walk.start(&child, depth, scope)? {
                     Start::Done(Some(mut n)) => {
                         if in_shadow {
                             n.set_is_shadow();
@@ -518,7 +533,7 @@ impl SlicedWalk {
                         node,
                         el,
                         depth,
-                        ctx,
+                        scope,
                     } => {
                         let cursor = el.first_child();
                         self.stack.push(Frame {
@@ -527,7 +542,7 @@ impl SlicedWalk {
                             cursor,
                             children: Vec::new(),
                             depth,
-                            ctx,
+                            scope,
                             in_shadow: false,
                             is_shadow: in_shadow,
                         });
@@ -539,7 +554,7 @@ impl SlicedWalk {
             if !top.in_shadow {
                 if let Some(root) = top.el.as_ref().and_then(Element::shadow_root) {
                     top.in_shadow = true;
-                    top.ctx = TextContext::Body;
+                    top.scope = top.scope.shadow();
                     top.cursor = root.first_child();
                     if let Some(n) = top.node.as_mut() {
                         n.is_shadow_host = true;

@@ -9,8 +9,16 @@
 
 /** Options of the core's `Recorder` constructor (a subset of the public options). */
 export interface WasmRecorderOptions {
-  /** Privacy settings; the core validates and applies them. */
-  privacy: { allowQueryParams: string[] };
+  /** Privacy settings (see `PrivacyOptions`); the core validates and applies them. */
+  privacy: {
+    allowQueryParams: string[];
+    unmaskText: string[];
+    unmaskInputs: string[];
+    mask: string[];
+    block: string[];
+    ignore: string[];
+    excludePages: string[];
+  };
 }
 
 /** One recorder inside the WebAssembly module (`crates/reticent-wasm`). */
@@ -36,6 +44,16 @@ export interface WasmRecorder {
   mirrorSize(): number;
   /** How many events wait in the buffer. */
   pendingEvents(): number;
+  /**
+   * `true` while consent is granted but nothing is recorded because the page
+   * is excluded (`privacy.excludePages`): granted on an excluded page, or an
+   * SPA navigation led to one (everything was then dropped, as on a
+   * withdrawal). Recording resumes only through `withdrawConsent` then
+   * `grantConsent` with a new page-view id.
+   */
+  readonly excluded: boolean;
+  /** Whether the current address matches `privacy.excludePages` (reads `location.href` only). */
+  isPageExcluded(): boolean;
   /** `'unknown'`, `'granted'` or `'denied'`. */
   readonly consentState: string;
   /** Releases the recorder's memory inside the module. */

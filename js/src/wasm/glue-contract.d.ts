@@ -23,5 +23,7 @@ export class Recorder {
   mirrorSize(): number;
   pendingEvents(): number;
   readonly consentState: string;
+  readonly excluded: boolean;
+  isPageExcluded(): boolean;
   free(): void;
 }

@@ -1,6 +1,16 @@
 //! The attribute allowlist.
 
-use super::{mask::mask_text, PrivacyEngine};
+use super::{mask::mask_text, scrub_pii, PrivacyEngine};
+
+/// What the site's rules unmasked on one element (after the
+/// never-unmaskable rule).
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Exposure {
+    /// Text-like attribute values (`title`, `alt`, `aria-label`, …).
+    pub(super) text: bool,
+    /// The `value` attribute.
+    pub(super) input: bool,
+}
 
 /// Attributes whose values only describe layout or structure and are kept as
 /// they are. Everything else is masked (or, for the ones below, sanitised).
@@ -131,8 +141,21 @@ pub fn is_layout_safe(name: &str) -> bool {
     LAYOUT_SAFE.contains(&name)
 }
 
-/// The engine's attribute rule; `None` drops the attribute.
+/// The engine's attribute rule with nothing unmasked; `None` drops the attribute.
 pub(super) fn scrub(engine: &PrivacyEngine, tag: &str, name: &str, value: &str) -> Option<String> {
+    scrub_with(engine, tag, name, value, Exposure::default())
+}
+
+/// The engine's attribute rule; `None` drops the attribute. Unmasked values
+/// go through the PII detectors; URLs, CSS and dropped attributes are
+/// handled the same whatever the exposure.
+pub(super) fn scrub_with(
+    engine: &PrivacyEngine,
+    tag: &str,
+    name: &str,
+    value: &str,
+    exposure: Exposure,
+) -> Option<String> {
     let name = name.to_ascii_lowercase();
     let name = name.as_str();
     if is_event_handler(name) {
@@ -143,6 +166,7 @@ pub(super) fn scrub(engine: &PrivacyEngine, tag: &str, name: &str, value: &str) 
         "srcdoc" | "srcset" | "imagesrcset" | "integrity" | "nonce" | "ping" => None,
         // The live value is handled by the engine (always masked); the
         // `checked`/`selected` defaults reveal a choice.
+        "value" if exposure.input => Some(scrub_pii(value).0),
         "value" => Some(engine.input_value(value).as_str().to_owned()),
         "checked" | "selected" => None,
         "style" => Some(super::sanitize_css(value)),
@@ -158,6 +182,7 @@ pub(super) fn scrub(engine: &PrivacyEngine, tag: &str, name: &str, value: &str) 
             Some(value.to_ascii_lowercase())
         }
         n if is_layout_safe(n) => Some(value.to_owned()),
+        _ if exposure.text => Some(scrub_pii(value).0),
         _ => Some(mask_text(value)),
     }
 }

@@ -13,6 +13,7 @@ mod attributes;
 mod css;
 mod detectors;
 mod mask;
+mod rules;
 mod url;
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,10 @@ pub use attributes::{is_event_handler, is_layout_safe, is_url_attribute};
 pub use css::sanitize_css;
 pub use detectors::{find_pii, scrub_pii, PiiCounts, PiiKind};
 pub use mask::{mask_input_value, mask_text, INPUT_MASK};
+pub use rules::{
+    never_unmaskable, path_matches, OwnRules, RuleDecision, ATTR_BLOCK, ATTR_MASK, ATTR_UNMASK,
+    MAX_PATTERN_LEN, MAX_RULES, MAX_SELECTOR_LEN,
+};
 pub use url::sanitize_url;
 
 /// A string that has passed the privacy engine and may be recorded.
@@ -55,6 +60,11 @@ impl Scrubbed {
 }
 
 /// Privacy options a site sets in code (`privacy` in `init(options)`).
+///
+/// Selector lists are matched by the binding against each element and its
+/// ancestors (through shadow hosts and the frames of same-origin iframes);
+/// the nearest element with a rule decides, and at the same element
+/// `block` > `mask` > unmask. See `docs/privacy.md`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PrivacyConfig {
@@ -62,6 +72,29 @@ pub struct PrivacyConfig {
     /// parameter, and the fragment, is removed.
     #[serde(default)]
     pub allow_query_params: Vec<String>,
+    /// CSS selectors of elements whose text (text nodes and non-layout
+    /// attribute values) is recorded in clear, after the PII detectors.
+    #[serde(default)]
+    pub unmask_text: Vec<String>,
+    /// CSS selectors of form fields (or their containers) whose values are
+    /// recorded in clear, after the PII detectors; never-unmaskable fields
+    /// ([`never_unmaskable`]) stay masked.
+    #[serde(default)]
+    pub unmask_inputs: Vec<String>,
+    /// CSS selectors of elements masked even inside an unmasked subtree.
+    #[serde(default)]
+    pub mask: Vec<String>,
+    /// CSS selectors of elements replaced by a same-size placeholder; their
+    /// subtree is never read.
+    #[serde(default)]
+    pub block: Vec<String>,
+    /// CSS selectors of elements whose input events are not recorded.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Path patterns of pages where nothing is recorded (see
+    /// [`path_matches`]), matched against the sanitised path.
+    #[serde(default)]
+    pub exclude_pages: Vec<String>,
 }
 
 impl PrivacyConfig {
@@ -82,7 +115,21 @@ impl PrivacyConfig {
                 ));
             }
         }
-        Ok(())
+        for (name, list) in self.selector_lists() {
+            rules::validate_selectors(name, list)?;
+        }
+        rules::validate_patterns(&self.exclude_pages)
+    }
+
+    /// Every selector list with its option name, in a fixed order.
+    pub fn selector_lists(&self) -> [(&'static str, &[String]); 5] {
+        [
+            ("unmaskText", &self.unmask_text),
+            ("unmaskInputs", &self.unmask_inputs),
+            ("mask", &self.mask),
+            ("block", &self.block),
+            ("ignore", &self.ignore),
+        ]
     }
 }
 
@@ -105,9 +152,20 @@ pub struct ElementFacts {
     /// Rendered height in CSS pixels.
     pub height: f64,
     /// The binding decided to block this element (it sits deeper than the
-    /// depth cap; later: a `block` rule matched). Blocked elements become a
-    /// placeholder of `width` × `height` whose subtree is never read.
+    /// depth cap, or a `block` rule or `data-reticent-block` matched it or
+    /// an ancestor). Blocked elements become a placeholder of `width` ×
+    /// `height` whose subtree is never read.
     pub blocked: bool,
+    /// The site's rules unmask this element's text (`unmaskText`,
+    /// `data-reticent-unmask`, nearest rule wins): its text children and
+    /// non-layout attribute values are recorded after the PII detectors.
+    pub text_unmasked: bool,
+    /// The site's rules unmask this element's form value (`unmaskInputs`,
+    /// `data-reticent-unmask`), unless [`never_unmaskable`] says otherwise.
+    pub input_unmasked: bool,
+    /// The element was a password field at some point while recorded (its
+    /// `type` changed): it stays never-unmaskable.
+    pub was_password: bool,
 }
 
 /// The engine's decision for one element.
@@ -131,6 +189,10 @@ pub enum TextContext {
     /// The text of a `<textarea>`, which is its default form value: masked
     /// like every form value, to a constant that hides its length.
     FormValue,
+    /// Text that a site rule unmasked (text of an unmasked element, or the
+    /// default value of an unmasked `<textarea>`): recorded after the PII
+    /// detectors ([`scrub_pii`]).
+    Unmasked,
 }
 
 /// Tags that are replaced by a same-size placeholder by default.
@@ -158,7 +220,81 @@ impl PrivacyEngine {
             TextContext::Style => Scrubbed(sanitize_css(raw)),
             TextContext::Script => Scrubbed::empty(),
             TextContext::FormValue => self.input_value(raw),
+            TextContext::Unmasked => self.unmasked(raw),
         }
+    }
+
+    /// A value a site rule unmasked: recorded after the PII detectors.
+    fn unmasked(&self, raw: &str) -> Scrubbed {
+        Scrubbed(scrub_pii(raw).0)
+    }
+
+    /// Whether the text of `facts` may be recorded in clear.
+    pub fn text_exposed(&self, facts: &ElementFacts) -> bool {
+        facts.text_unmasked && !facts.blocked && !never_unmaskable(facts)
+    }
+
+    /// Whether the form value of `facts` may be recorded in clear.
+    pub fn input_exposed(&self, facts: &ElementFacts) -> bool {
+        facts.input_unmasked && !facts.blocked && !never_unmaskable(facts)
+    }
+
+    /// The context of the text children of the element `facts` describes.
+    pub fn text_context(&self, facts: &ElementFacts) -> TextContext {
+        match facts.tag.to_ascii_lowercase().as_str() {
+            "style" => TextContext::Style,
+            "script" | "noscript" => TextContext::Script,
+            "textarea" if self.input_exposed(facts) => TextContext::Unmasked,
+            "textarea" => TextContext::FormValue,
+            _ if self.text_exposed(facts) => TextContext::Unmasked,
+            _ => TextContext::Body,
+        }
+    }
+
+    /// Scrubs the live form value of the element `facts` describes (input
+    /// events): the constant mask, or the value after the PII detectors
+    /// when a rule unmasked it.
+    pub fn form_value(&self, facts: &ElementFacts, raw: &str) -> Scrubbed {
+        if self.input_exposed(facts) {
+            self.unmasked(raw)
+        } else {
+            self.input_value(raw)
+        }
+    }
+
+    /// Scrubs one attribute value of the element `facts` describes, taking
+    /// its unmask decisions into account; `None` drops the attribute.
+    pub fn element_attribute(
+        &self,
+        facts: &ElementFacts,
+        name: &str,
+        value: &str,
+    ) -> Option<Scrubbed> {
+        let tag = facts.tag.to_ascii_lowercase();
+        let exposure = attributes::Exposure {
+            text: self.text_exposed(facts),
+            input: self.input_exposed(facts),
+        };
+        attributes::scrub_with(self, &tag, name, value, exposure).map(Scrubbed)
+    }
+
+    /// Whether nothing may be recorded on the page at `raw_url`: its
+    /// sanitised path matches an `excludePages` pattern.
+    pub fn excludes_page(&self, raw_url: &str) -> bool {
+        if self.config.exclude_pages.is_empty() {
+            return false;
+        }
+        let sanitised = sanitize_url(raw_url, &[]);
+        let path = rules::path_of(&sanitised);
+        self.config
+            .exclude_pages
+            .iter()
+            .any(|p| path_matches(p, path))
+    }
+
+    /// The effective configuration.
+    pub fn config(&self) -> &PrivacyConfig {
+        &self.config
     }
 
     /// Scrubs a form value (inputs, textareas, selects): never its length.
@@ -222,16 +358,16 @@ impl PrivacyEngine {
         // Rules match lower-case names, but names are recorded as written:
         // SVG's `viewBox` must stay camel-cased to render in the replay.
         for (name, value) in &facts.attributes {
-            if let Some(v) = self.attribute(&tag, name, value) {
+            if let Some(v) = self.element_attribute(facts, name, value) {
                 attrs.push(name, v);
             }
         }
-        // The live form value overrides the `value` attribute, always masked.
+        // The live form value overrides the `value` attribute.
         if let Some(v) = &facts.value {
-            attrs.set("value", self.input_value(v));
+            attrs.set("value", self.form_value(facts, v));
         }
         // Checked state reveals a choice (a health question, a consent box):
-        // recorded only once a site explicitly unmasks the input (privacy issue).
+        // not recorded, even in an unmasked field (docs/privacy.md).
         let _ = facts.checked;
         let script = tag == "script" || tag == "noscript";
         ElementDecision {
@@ -245,11 +381,24 @@ impl PrivacyEngine {
         let mut params = self.config.allow_query_params.clone();
         params.sort();
         params.dedup();
-        format!(
+        let mut out = format!(
             "reticent-policy/1;text=mask;inputs=mask;media=block;attributes=allowlist;\
              urls=strip;allowQueryParams={}",
             params.join(",")
-        )
+        );
+        // Site rules, only when set (the default policy text is unchanged).
+        let c = &self.config;
+        for (name, list) in c
+            .selector_lists()
+            .into_iter()
+            .chain([("excludePages", c.exclude_pages.as_slice())])
+        {
+            if let Some(field) = rules::policy_field(name, list) {
+                out.push(';');
+                out.push_str(&field);
+            }
+        }
+        out
     }
 
     /// SHA-256 (hex) of [`PrivacyEngine::policy`]: what a collector pins.
@@ -285,5 +434,159 @@ mod label_tests {
         assert_eq!(e.label("visible").as_str(), "visible");
         assert_eq!(e.label("hidden").as_str(), "hidden");
         assert_eq!(e.label("Jean").as_str(), "****");
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    fn facts(tag: &str, attrs: &[(&str, &str)]) -> ElementFacts {
+        ElementFacts {
+            tag: tag.into(),
+            attributes: attrs
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn unmasked_text_still_goes_through_the_detectors() {
+        let e = PrivacyEngine::default();
+        let mut p = facts("p", &[("title", "Mail jean@x.fr"), ("class", "c")]);
+        assert_eq!(e.text_context(&p), TextContext::Body);
+        p.text_unmasked = true;
+        assert_eq!(e.text_context(&p), TextContext::Unmasked);
+        let t = e.text(
+            "Hello jean@example.com, card 4111 1111 1111 1111.",
+            TextContext::Unmasked,
+        );
+        assert_eq!(t.as_str(), "Hello [email], card [card].");
+        let d = e.element(&p);
+        assert_eq!(
+            d.node.attributes.get("title").map(Scrubbed::as_str),
+            Some("Mail [email]")
+        );
+        // Blocked wins over an unmask decision.
+        p.blocked = true;
+        assert_eq!(e.text_context(&p), TextContext::Body);
+    }
+
+    #[test]
+    fn unmasked_inputs_record_their_values_unless_never_unmaskable() {
+        let e = PrivacyEngine::default();
+        let mut i = facts("input", &[("type", "text"), ("value", "Paris")]);
+        i.value = Some("Lyon".into());
+        assert_eq!(e.form_value(&i, "Lyon").as_str(), INPUT_MASK);
+        i.input_unmasked = true;
+        assert_eq!(e.form_value(&i, "Lyon").as_str(), "Lyon");
+        assert_eq!(e.form_value(&i, "a@b.fr").as_str(), "[email]");
+        let d = e.element(&i);
+        assert_eq!(
+            d.node.attributes.get("value").map(Scrubbed::as_str),
+            Some("Lyon")
+        );
+        // Text unmasking alone does not unmask the value.
+        let mut t = facts("input", &[("type", "text"), ("placeholder", "Ville")]);
+        t.text_unmasked = true;
+        assert_eq!(e.form_value(&t, "Lyon").as_str(), INPUT_MASK);
+        assert_eq!(
+            e.element(&t)
+                .node
+                .attributes
+                .get("placeholder")
+                .map(Scrubbed::as_str),
+            Some("Ville")
+        );
+        for attrs in [
+            &[("type", "password")][..],
+            &[("type", "hidden")],
+            &[("type", "text"), ("autocomplete", "cc-number")],
+            &[("autocomplete", "one-time-code")],
+        ] {
+            let mut s = facts("input", attrs);
+            s.input_unmasked = true;
+            s.text_unmasked = true;
+            s.value = Some("hunter2".into());
+            assert_eq!(
+                e.form_value(&s, "hunter2").as_str(),
+                INPUT_MASK,
+                "{attrs:?}"
+            );
+            let d = e.element(&s);
+            assert_eq!(
+                d.node.attributes.get("value").map(Scrubbed::as_str),
+                Some(INPUT_MASK)
+            );
+        }
+        let mut switched = facts("input", &[("type", "text")]);
+        switched.input_unmasked = true;
+        switched.was_password = true;
+        assert_eq!(e.form_value(&switched, "hunter2").as_str(), INPUT_MASK);
+        let mut ta = facts("textarea", &[("autocomplete", "cc-name")]);
+        ta.input_unmasked = true;
+        assert_eq!(e.text_context(&ta), TextContext::FormValue);
+        ta.attributes.clear();
+        assert_eq!(e.text_context(&ta), TextContext::Unmasked);
+    }
+
+    #[test]
+    fn excluded_pages_match_the_sanitised_path() {
+        let e = PrivacyEngine::new(PrivacyConfig {
+            exclude_pages: vec!["/checkout/*".into(), "/account/:id".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(e.excludes_page("https://shop.test/checkout/pay?card=1#x"));
+        assert!(e.excludes_page("https://shop.test/account/12345678"));
+        assert!(!e.excludes_page("https://shop.test/checkout"));
+        assert!(!e.excludes_page("https://shop.test/?next=/checkout/pay"));
+        assert!(!PrivacyEngine::default().excludes_page("https://shop.test/checkout/pay"));
+    }
+
+    #[test]
+    fn policy_carries_the_full_configuration() {
+        let default = PrivacyEngine::default().policy();
+        assert_eq!(
+            default,
+            "reticent-policy/1;text=mask;inputs=mask;media=block;attributes=allowlist;\
+             urls=strip;allowQueryParams="
+        );
+        let a = PrivacyEngine::new(PrivacyConfig {
+            unmask_text: vec![".b".into(), "#a, .c".into()],
+            mask: vec!["[data-x=\"1\"]".into()],
+            exclude_pages: vec!["/pay/*".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            a.policy(),
+            format!(
+                "{default};unmaskText=%23a%2C%20.c,.b;mask=[data-x%3D%221%22];excludePages=/pay/*"
+            )
+        );
+        // Order and duplicates do not matter; any rule changes the digest.
+        let b = PrivacyEngine::new(PrivacyConfig {
+            unmask_text: vec!["#a, .c".into(), ".b".into(), ".b".into()],
+            mask: vec!["[data-x=\"1\"]".into()],
+            exclude_pages: vec!["/pay/*".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(a.policy_digest(), b.policy_digest());
+        let c = PrivacyEngine::new(PrivacyConfig {
+            unmask_inputs: vec![".b".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        let d = PrivacyEngine::new(PrivacyConfig {
+            unmask_text: vec![".b".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_ne!(c.policy_digest(), d.policy_digest());
+        assert_ne!(c.policy_digest(), PrivacyEngine::default().policy_digest());
     }
 }

@@ -1,0 +1,285 @@
+//! Matching the site's rules (`privacy.unmaskText`, `unmaskInputs`, `mask`,
+//! `block`, `ignore` and the `data-reticent-*` attributes) against elements.
+//!
+//! The binding only gathers what matched on each element ([`OwnRules`]); the
+//! core folds it down the ancestor chain ([`RuleDecision::child`]) and decides
+//! what a decision means. Rules fail closed: a selector whose `matches`
+//! throws counts as matched for `block`, `mask` and `ignore`, and as not
+//! matched for the unmask rules.
+//!
+//! Ancestors are followed through shadow hosts (a shadow root's parent is its
+//! host; each selector is still matched within the element's own tree, as
+//! `Element.matches` does) and from a same-origin iframe's document to the
+//! `<iframe>` element, so a rule on a host or a frame applies inside it.
+//!
+//! The snapshot walk computes each decision from its parent's in one step;
+//! mutations, text changes and input events compute it afresh from the
+//! ancestors, so a rule added later (a class or `data-reticent-mask` set
+//! after the snapshot) applies to every later change.
+
+use js_sys::WeakSet;
+use reticent_core::privacy::{
+    ElementFacts, OwnRules, PrivacyConfig, PrivacyEngine, RuleDecision, TextContext, ATTR_BLOCK,
+    ATTR_MASK, ATTR_UNMASK,
+};
+use reticent_core::{CoreError, ErrorCode};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Node, ShadowRoot};
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// Longest ancestor chain followed (deeper pages are blocked by the depth
+/// cap anyway); beyond it the decision is "masked, ignored".
+const MAX_CHAIN: usize = 4096;
+
+/// The rule decision and text context of the children of a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Scope {
+    /// How text children are scrubbed.
+    pub(crate) ctx: TextContext,
+    /// The rules inherited by child elements.
+    pub(crate) rules: RuleDecision,
+}
+
+impl Scope {
+    /// The top of a document without rules.
+    pub(crate) const ROOT: Scope = Scope {
+        ctx: TextContext::Body,
+        rules: RuleDecision {
+            blocked: false,
+            text_unmasked: false,
+            input_unmasked: false,
+            ignored: false,
+        },
+    };
+
+    /// The scope of a shadow root's children, from its host's.
+    pub(crate) fn shadow(self) -> Scope {
+        Scope {
+            ctx: if self.ctx == TextContext::Unmasked {
+                TextContext::Unmasked
+            } else {
+                TextContext::Body
+            },
+            rules: self.rules,
+        }
+    }
+
+    /// The scope of a document's children under the (frame) decision `rules`.
+    fn document(rules: RuleDecision) -> Scope {
+        let exposed = rules.text_unmasked && !rules.blocked;
+        Scope {
+            ctx: if exposed {
+                TextContext::Unmasked
+            } else {
+                TextContext::Body
+            },
+            rules,
+        }
+    }
+}
+
+/// The compiled rules of one session.
+pub(crate) struct Rules {
+    unmask_text: Vec<String>,
+    unmask_inputs: Vec<String>,
+    mask: Vec<String>,
+    block: Vec<String>,
+    ignore: Vec<String>,
+    /// Inputs seen as `type=password` while recorded: never unmasked again.
+    was_password: WeakSet,
+}
+
+impl Rules {
+    pub(crate) fn new(config: &PrivacyConfig) -> Self {
+        Rules {
+            unmask_text: config.unmask_text.clone(),
+            unmask_inputs: config.unmask_inputs.clone(),
+            mask: config.mask.clone(),
+            block: config.block.clone(),
+            ignore: config.ignore.clone(),
+            was_password: WeakSet::new(),
+        }
+    }
+
+    /// What matched on `el` itself.
+    pub(crate) fn own(&self, el: &Element) -> OwnRules {
+        let inline_unmask = el.has_attribute(ATTR_UNMASK);
+        OwnRules {
+            block: el.has_attribute(ATTR_BLOCK) || any(el, &self.block, true),
+            mask: el.has_attribute(ATTR_MASK) || any(el, &self.mask, true),
+            unmask_text: inline_unmask || any(el, &self.unmask_text, false),
+            unmask_inputs: inline_unmask || any(el, &self.unmask_inputs, false),
+            ignore: any(el, &self.ignore, true),
+        }
+    }
+
+    /// The decision of `el` under a parent whose decision is `parent`.
+    pub(crate) fn child(&self, parent: RuleDecision, el: &Element) -> RuleDecision {
+        parent.child(self.own(el))
+    }
+
+    /// The decision of `el`, computed afresh from its ancestors.
+    pub(crate) fn decide(&self, el: &Element) -> RuleDecision {
+        let mut chain = vec![el.clone()];
+        let mut node: Node = el.clone().into();
+        loop {
+            if chain.len() > MAX_CHAIN {
+                return fail_closed();
+            }
+            let Some(next) = up(&node) else { break };
+            chain.push(next.clone());
+            node = next.into();
+        }
+        chain
+            .iter()
+            .rev()
+            .fold(RuleDecision::default(), |d, e| self.child(d, e))
+    }
+
+    /// The scope of the children of `parent` (an element, a shadow root or a
+    /// document), computed afresh.
+    pub(crate) fn scope_of(&self, engine: &PrivacyEngine, parent: &Node) -> Scope {
+        if let Some(root) = as_shadow_root(parent) {
+            return self.scope_of(engine, &root.host()).shadow();
+        }
+        if let Some(el) = as_element(parent) {
+            let d = self.decide(el);
+            let facts = self.light_facts(el, d);
+            return Scope {
+                ctx: engine.text_context(&facts),
+                rules: d,
+            };
+        }
+        match as_document(parent).and_then(frame_of) {
+            Some(frame) => Scope::document(self.decide(&frame)),
+            None => Scope::ROOT,
+        }
+    }
+
+    /// The scope of a document's children (a frame's rules apply inside).
+    pub(crate) fn document_scope(&self, doc: &Document) -> Scope {
+        match frame_of(doc) {
+            Some(frame) => Scope::document(self.decide(&frame)),
+            None => Scope::ROOT,
+        }
+    }
+
+    /// Marks `el` as having been a password field.
+    pub(crate) fn note_password(&self, el: &Element) {
+        self.was_password.add(el);
+    }
+
+    /// Notes `el` if it is a password field now.
+    pub(crate) fn note_if_password(&self, el: &Element) {
+        if el.local_name().eq_ignore_ascii_case("input")
+            && el
+                .get_attribute("type")
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"))
+        {
+            self.note_password(el);
+        }
+    }
+
+    /// Whether `el` was a password field while recorded.
+    pub(crate) fn was_password(&self, el: &Element) -> bool {
+        self.was_password.has(el)
+    }
+
+    /// The facts the engine needs to scrub a value of `el` outside the
+    /// snapshot (text, attribute and input changes): tag, `type`,
+    /// `autocomplete` and the rule decision.
+    pub(crate) fn light_facts(&self, el: &Element, d: RuleDecision) -> ElementFacts {
+        self.note_if_password(el);
+        let attributes = ["type", "autocomplete"]
+            .iter()
+            .filter_map(|n| el.get_attribute(n).map(|v| ((*n).to_owned(), v)))
+            .collect();
+        ElementFacts {
+            tag: el.local_name().to_ascii_lowercase(),
+            attributes,
+            is_svg: el.namespace_uri().as_deref() == Some(SVG_NS),
+            blocked: d.blocked,
+            text_unmasked: d.text_unmasked,
+            input_unmasked: d.input_unmasked,
+            was_password: self.was_password(el),
+            ..ElementFacts::default()
+        }
+    }
+}
+
+/// Everything masked, blocked and ignored.
+fn fail_closed() -> RuleDecision {
+    RuleDecision {
+        blocked: true,
+        text_unmasked: false,
+        input_unmasked: false,
+        ignored: true,
+    }
+}
+
+/// Whether any selector of `list` matches `el`; a throw counts as `on_error`.
+fn any(el: &Element, list: &[String], on_error: bool) -> bool {
+    list.iter().any(|sel| el.matches(sel).unwrap_or(on_error))
+}
+
+/// The next element up: the parent element, a shadow root's host, or the
+/// `<iframe>` of a same-origin document.
+fn up(node: &Node) -> Option<Element> {
+    if let Some(p) = node.parent_element() {
+        return Some(p);
+    }
+    let parent = node.parent_node()?;
+    if let Some(root) = as_shadow_root(&parent) {
+        return Some(root.host());
+    }
+    as_document(&parent).and_then(frame_of)
+}
+
+// Nodes of a same-origin iframe belong to another JS realm, where
+// `instanceof` (what `dyn_ref` checks) fails: casts go by `nodeType`.
+
+/// `node` as an element.
+pub(crate) fn as_element(node: &Node) -> Option<&Element> {
+    (node.node_type() == Node::ELEMENT_NODE).then(|| node.unchecked_ref::<Element>())
+}
+
+/// `node` as a document.
+fn as_document(node: &Node) -> Option<&Document> {
+    (node.node_type() == Node::DOCUMENT_NODE).then(|| node.unchecked_ref::<Document>())
+}
+
+/// `node` as a shadow root (a document fragment with a host).
+fn as_shadow_root(node: &Node) -> Option<&ShadowRoot> {
+    if node.node_type() != Node::DOCUMENT_FRAGMENT_NODE {
+        return None;
+    }
+    let host = js_sys::Reflect::get(node, &wasm_bindgen::JsValue::from_str("host")).ok()?;
+    (!host.is_undefined() && !host.is_null()).then(|| node.unchecked_ref::<ShadowRoot>())
+}
+
+/// The `<iframe>` (or `<frame>`) element showing `doc`, when the page may see it.
+fn frame_of(doc: &Document) -> Option<Element> {
+    doc.default_view()?.frame_element().ok().flatten()
+}
+
+/// Checks with the browser's own parser that every selector of `config`
+/// parses, on a detached fragment (reads nothing from the page). Outside a
+/// page (no `document`) only the core's checks apply.
+pub(crate) fn validate_selectors(config: &PrivacyConfig) -> Result<(), CoreError> {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return Ok(());
+    };
+    let fragment = doc.create_document_fragment();
+    for (name, list) in config.selector_lists() {
+        for (i, sel) in list.iter().enumerate() {
+            if fragment.query_selector(sel).is_err() {
+                return Err(CoreError::new(
+                    ErrorCode::InvalidOption,
+                    format!("options.privacy.{name}[{i}]: invalid CSS selector {sel:?}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
