@@ -67,6 +67,7 @@ export function createInit<Options extends ReticentOptions, Extra>(loader: WasmL
           block: p.block.slice(),
           ignore: p.ignore.slice(),
           excludePages: p.excludePages.slice(),
+          customDetectors: p.customDetectors.slice(),
         },
       });
     } catch (thrown) {

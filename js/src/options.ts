@@ -76,6 +76,17 @@ export interface PrivacyOptions {
    * the flush timer). Default: none.
    */
   excludePages?: string[];
+  /**
+   * The site's own identifiers (customer numbers, order references…)
+   * replaced by `[custom]` in every value a rule unmasked, after the
+   * built-in detectors (e-mail, card, IBAN, phone, NIR, tokens). A small
+   * pattern syntax, not a regular expression: `#` one digit, `@` one letter,
+   * `*` one letter or digit, `\x` the character `x`, anything else itself
+   * (letters case-insensitive); a match cannot continue a run of letters or
+   * digits. `'C-####'` finds `C-1234` but not `C-12345`. At most 20 patterns
+   * of 2 to 64 elements. Default: none.
+   */
+  customDetectors?: string[];
 }
 
 /** {@link PrivacyOptions} after validation: every list present, frozen. */
@@ -94,6 +105,8 @@ export interface ResolvedPrivacy {
   readonly ignore: readonly string[];
   /** See {@link PrivacyOptions.excludePages}. */
   readonly excludePages: readonly string[];
+  /** See {@link PrivacyOptions.customDetectors}. */
+  readonly customDetectors: readonly string[];
 }
 
 /** Options of `init()`. Unknown keys are rejected with `UNKNOWN_OPTION`. */
@@ -325,7 +338,9 @@ export const NUMBER_RANGES = {
 const CREDENTIALS: readonly string[] = ['omit', 'same-origin', 'include'];
 const MODES: readonly string[] = ['continuous', 'on-trigger'];
 const SELECTOR_LISTS = ['unmaskText', 'unmaskInputs', 'mask', 'block', 'ignore'] as const;
-const PRIVACY_KEYS: readonly string[] = ['allowQueryParams', ...SELECTOR_LISTS, 'excludePages'];
+const PRIVACY_KEYS: readonly string[] = ['allowQueryParams', ...SELECTOR_LISTS, 'excludePages', 'customDetectors'];
+/** Most `customDetectors` patterns (the core's limit). */
+export const MAX_CUSTOM_DETECTORS = 20;
 /** Most entries in one privacy rule list. */
 export const MAX_RULES = 100;
 /** Longest selector, in characters. */
@@ -452,6 +467,21 @@ function validatePrivacy(value: unknown): ResolvedPrivacy {
     }
   });
   out.excludePages = Object.freeze(pages);
+  // The pattern syntax itself is checked by the core (one parser), which
+  // names the entry in its INVALID_OPTION error.
+  const detectors = list('customDetectors');
+  if (detectors.length > MAX_CUSTOM_DETECTORS) {
+    throw new ReticentError(
+      'INVALID_OPTION',
+      `privacy.customDetectors: at most ${MAX_CUSTOM_DETECTORS} patterns, got ${detectors.length}`,
+    );
+  }
+  detectors.forEach((p, i) => {
+    if (p.length < 2 || p.length > 128 || CONTROL.test(p)) {
+      throw invalid(`privacy.customDetectors[${i}]`, 'expected a pattern of 2 to 64 elements without control characters', p);
+    }
+  });
+  out.customDetectors = Object.freeze(detectors);
   return Object.freeze(out) as unknown as ResolvedPrivacy;
 }
 

@@ -58,7 +58,7 @@ describe('createInit', () => {
     ]);
     assert.equal(loads, 1);
     assert.notEqual(a, b);
-    const none = { allowQueryParams: [], unmaskText: [], unmaskInputs: [], mask: [], block: [], ignore: [], excludePages: [] };
+    const none = { allowQueryParams: [], unmaskText: [], unmaskInputs: [], mask: [], block: [], ignore: [], excludePages: [], customDetectors: [] };
     assert.deepEqual(constructed, [
       { privacy: none },
       { privacy: { ...none, allowQueryParams: ['q'], unmaskText: ['.t'], excludePages: ['/pay/*'] } },

@@ -19,6 +19,7 @@ describe('validateOptions: valid input', () => {
       block: [],
       ignore: [],
       excludePages: [],
+      customDetectors: [],
     });
     assert.deepEqual(o.headers, {});
     assert.equal(o.onError, undefined);
@@ -142,6 +143,9 @@ describe('validateOptions: invalid input', () => {
     { name: 'a selector too long', raw: { privacy: { block: ['a'.repeat(1025)] } }, code: 'INVALID_OPTION', option: 'privacy.block[0]' },
     { name: '101 selectors', raw: { privacy: { ignore: Array.from({ length: 101 }, () => 'a') } }, code: 'INVALID_OPTION', option: 'privacy.ignore' },
     { name: 'excludePages a string', raw: { privacy: { excludePages: '/a' } }, code: 'INVALID_OPTION', option: 'privacy.excludePages' },
+    { name: 'customDetectors a string', raw: { privacy: { customDetectors: 'C-####' } }, code: 'INVALID_OPTION', option: 'privacy.customDetectors' },
+    { name: 'customDetectors too short', raw: { privacy: { customDetectors: ['C-####', '#'] } }, code: 'INVALID_OPTION', option: 'privacy.customDetectors[1]' },
+    { name: 'customDetectors too many', raw: { privacy: { customDetectors: Array(21).fill('##') } }, code: 'INVALID_OPTION', option: 'privacy.customDetectors' },
     { name: 'excludePages without a slash', raw: { privacy: { excludePages: ['checkout'] } }, code: 'INVALID_OPTION', option: 'privacy.excludePages[0]' },
     { name: 'excludePages with a query', raw: { privacy: { excludePages: ['/a', '/b?x=1'] } }, code: 'INVALID_OPTION', option: 'privacy.excludePages[1]' },
     { name: 'excludePages with a fragment', raw: { privacy: { excludePages: ['/b#x'] } }, code: 'INVALID_OPTION', option: 'privacy.excludePages[0]' },

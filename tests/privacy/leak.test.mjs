@@ -85,6 +85,7 @@ const ALLOWED = {
   typed: 'ALLOWEDTYPEDSEARCH',
   email: 'allowedmailbox',
   card: '378282246310005',
+  customer: 'CUST-48213',
 };
 
 const FRAME_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>f</title></head>
@@ -142,6 +143,7 @@ function leakPage(privacy) {
   <section id="public" data-role="public">
     <h2 title="${ALLOWED.title}">${ALLOWED.text}</h2>
     <p>Mail ${ALLOWED.email}@example.org card ${ALLOWED.card} end</p>
+    <p>Customer ${ALLOWED.customer} called</p>
     <input id="search" type="search">
     <input id="pubpw" type="password">
     <input id="pubcc" type="text" autocomplete="cc-number">
@@ -323,6 +325,7 @@ describe('privacy leak suite', () => {
     const batches = await record(browser, {
       unmaskText: ['#public'],
       unmaskInputs: ['#search', '#pubpw', '#pubcc', '#pubotp', '#pubhidden', '#pubtoggle'],
+      customDetectors: ['CUST-#####'],
     });
     assertRecorded(batches);
     const hay = haystack(batches);
@@ -334,6 +337,9 @@ describe('privacy leak suite', () => {
     assert.ok(!hay.includes(ALLOWED.email), 'e-mail scrubbed');
     assert.ok(!hay.includes(ALLOWED.card), 'card scrubbed');
     assert.ok(hay.includes('mail [email] card [card] end'), 'replaced by detector labels');
+    // The site's own identifier, found by its custom detector.
+    assert.ok(!hay.includes(ALLOWED.customer.toLowerCase()), 'customer number scrubbed');
+    assert.ok(hay.includes('customer [custom] called'), 'replaced by the custom label');
     // Everything else, and the never-unmaskable fields the allowlist targets, stay masked.
     const never = { pubPw: C.passwordBefore + 'PUB', pubOtp: C.otpTyped + 'PUB', pubToggleA: 'QZXPUBTOGGLEA', pubToggleB: 'QZXPUBTOGGLEB' };
     const vectors = { ...C, ...never };

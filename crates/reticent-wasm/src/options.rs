@@ -19,6 +19,9 @@
 //!     // Path patterns (`/` first, `*` = any characters) matched against the
 //!     // sanitised path: nothing is recorded on these pages.
 //!     excludePages: ["/checkout/*"],
+//!     // The site's identifiers, replaced by `[custom]` in unmasked values
+//!     // (`#` digit, `@` letter, `*` letter or digit, `\x` literal).
+//!     customDetectors: ["C-####"],
 //!   },
 //! });
 //! ```
@@ -143,6 +146,15 @@ mod tests {
     fn a_value_that_looks_like_a_message_is_not_an_unknown_key() {
         let e = parse(json!({ "privacy": "unknown field" })).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidOption, "{e}");
+    }
+
+    #[test]
+    fn custom_detectors_parse_and_are_validated() {
+        let o = parse(json!({ "privacy": { "customDetectors": ["C-####"] } })).unwrap();
+        assert_eq!(o.privacy.custom_detectors, ["C-####"]);
+        let e = parse(json!({ "privacy": { "customDetectors": ["ok##", "x\\"] } })).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidOption);
+        assert!(e.message.contains("privacy.customDetectors[1]"), "{e}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ export interface WasmRecorderOptions {
     block: string[];
     ignore: string[];
     excludePages: string[];
+    customDetectors: string[];
   };
 }
 

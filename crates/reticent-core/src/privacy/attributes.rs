@@ -1,6 +1,6 @@
 //! The attribute allowlist.
 
-use super::{mask::mask_text, scrub_pii, PrivacyEngine};
+use super::{mask::mask_text, PrivacyEngine};
 
 /// What the site's rules unmasked on one element (after the
 /// never-unmaskable rule).
@@ -166,7 +166,7 @@ pub(super) fn scrub_with(
         "srcdoc" | "srcset" | "imagesrcset" | "integrity" | "nonce" | "ping" => None,
         // The live value is handled by the engine (always masked); the
         // `checked`/`selected` defaults reveal a choice.
-        "value" if exposure.input => Some(scrub_pii(value).0),
+        "value" if exposure.input => Some(engine.exposed(value)),
         "value" => Some(engine.input_value(value).as_str().to_owned()),
         "checked" | "selected" => None,
         "style" => Some(super::sanitize_css(value)),
@@ -182,7 +182,7 @@ pub(super) fn scrub_with(
             Some(value.to_ascii_lowercase())
         }
         n if is_layout_safe(n) => Some(value.to_owned()),
-        _ if exposure.text => Some(scrub_pii(value).0),
+        _ if exposure.text => Some(engine.exposed(value)),
         _ => Some(mask_text(value)),
     }
 }

@@ -11,6 +11,7 @@
 
 mod attributes;
 mod css;
+mod custom;
 mod detectors;
 mod mask;
 mod rules;
@@ -24,6 +25,7 @@ use crate::node::{Attributes, ElementNode};
 
 pub use attributes::{is_event_handler, is_layout_safe, is_url_attribute};
 pub use css::sanitize_css;
+pub use custom::{CustomDetectors, CUSTOM_LABEL};
 pub use detectors::{find_pii, scrub_pii, PiiCounts, PiiKind};
 pub use mask::{mask_input_value, mask_text, INPUT_MASK};
 pub use rules::{
@@ -95,6 +97,11 @@ pub struct PrivacyConfig {
     /// [`path_matches`]), matched against the sanitised path.
     #[serde(default)]
     pub exclude_pages: Vec<String>,
+    /// The site's own identifiers to replace by `[custom]` in every value a
+    /// rule unmasked, after the built-in PII detectors ([`CustomDetectors`]:
+    /// `#` digit, `@` letter, `*` letter or digit, `\x` literal).
+    #[serde(default)]
+    pub custom_detectors: Vec<String>,
 }
 
 impl PrivacyConfig {
@@ -118,6 +125,7 @@ impl PrivacyConfig {
         for (name, list) in self.selector_lists() {
             rules::validate_selectors(name, list)?;
         }
+        CustomDetectors::compile(&self.custom_detectors)?;
         rules::validate_patterns(&self.exclude_pages)
     }
 
@@ -204,13 +212,15 @@ const BLOCKED_MEDIA: &[&str] = &[
 #[derive(Clone, Debug, Default)]
 pub struct PrivacyEngine {
     config: PrivacyConfig,
+    custom: CustomDetectors,
 }
 
 impl PrivacyEngine {
     /// Builds an engine after validating `config`.
     pub fn new(config: PrivacyConfig) -> Result<Self, CoreError> {
         config.validate()?;
-        Ok(Self { config })
+        let custom = CustomDetectors::compile(&config.custom_detectors)?;
+        Ok(Self { config, custom })
     }
 
     /// Scrubs a text node.
@@ -226,7 +236,19 @@ impl PrivacyEngine {
 
     /// A value a site rule unmasked: recorded after the PII detectors.
     fn unmasked(&self, raw: &str) -> Scrubbed {
-        Scrubbed(scrub_pii(raw).0)
+        Scrubbed(self.exposed(raw))
+    }
+
+    /// The one path of every value recorded in clear (text, attribute or
+    /// form value a rule unmasked): built-in PII detectors, then the site's
+    /// custom detectors.
+    pub(crate) fn exposed(&self, raw: &str) -> String {
+        let (text, _) = scrub_pii(raw);
+        if self.custom.is_empty() {
+            text
+        } else {
+            self.custom.scrub(&text).0
+        }
     }
 
     /// Whether the text of `facts` may be recorded in clear.
@@ -388,11 +410,10 @@ impl PrivacyEngine {
         );
         // Site rules, only when set (the default policy text is unchanged).
         let c = &self.config;
-        for (name, list) in c
-            .selector_lists()
-            .into_iter()
-            .chain([("excludePages", c.exclude_pages.as_slice())])
-        {
+        for (name, list) in c.selector_lists().into_iter().chain([
+            ("excludePages", c.exclude_pages.as_slice()),
+            ("customDetectors", c.custom_detectors.as_slice()),
+        ]) {
             if let Some(field) = rules::policy_field(name, list) {
                 out.push(';');
                 out.push_str(&field);
