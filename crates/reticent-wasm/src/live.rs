@@ -18,6 +18,7 @@ use reticent_core::incremental::{
     AddedNode, IncrementalData, InputData, MouseMoveData, MutationData, Position,
 };
 use reticent_core::incremental::{ScrollData, TouchMoveData, ViewportResizeData};
+use reticent_core::node::SerializedNode;
 use reticent_core::privacy::PrivacyEngine;
 use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
@@ -321,31 +322,44 @@ impl Live {
         self.generation += 1;
         let page = Page::current()?;
         let at = self.clock.now();
-        let (width, height) = page.viewport();
-        let meta = MetaData {
-            href: self.engine.url(&page.href()?),
-            width,
-            height,
-        };
         let serialized =
             snapshot::document(&page.document, &self.engine, &self.rules, &mut self.mirror)?;
-        let (left, top) = page.scroll();
-        self.buffer.push(Event::new(at, EventData::Meta(meta)));
-        self.buffer.push(Event::new(
-            at,
-            EventData::FullSnapshot(FullSnapshotData {
-                node: serialized.node,
-                initial_offset: Offset { top, left },
-            }),
-        ));
-        self.incremental_events = 0;
-        self.incremental_bytes = 0;
+        self.push_snapshot(&page, at, serialized.node)?;
         self.observe(&page.document)?;
         for root in &serialized.shadow_roots {
             self.observe(root)?;
         }
         // Part of the snapshot: not counted against the incremental caps.
         self.attach_iframes(serialized.iframes, false)
+    }
+
+    /// Buffers the Meta event (the page's address and viewport) and the
+    /// full snapshot `node`, both at `at`, and restarts the incremental caps:
+    /// a recording can start from here.
+    fn push_snapshot(
+        &mut self,
+        page: &Page,
+        at: u64,
+        node: SerializedNode,
+    ) -> Result<(), CoreError> {
+        let (width, height) = page.viewport();
+        let meta = MetaData {
+            href: self.engine.url(&page.href()?),
+            width,
+            height,
+        };
+        let (left, top) = page.scroll();
+        self.buffer.push(Event::new(at, EventData::Meta(meta)));
+        self.buffer.push(Event::new(
+            at,
+            EventData::FullSnapshot(FullSnapshotData {
+                node,
+                initial_offset: Offset { top, left },
+            }),
+        ));
+        self.incremental_events = 0;
+        self.incremental_bytes = 0;
+        Ok(())
     }
 
     /// Whether the first snapshot is still being taken (interactions are
@@ -438,23 +452,7 @@ impl Live {
         };
         let page = Page::current()?;
         let at = self.clock.now();
-        let (width, height) = page.viewport();
-        let meta = MetaData {
-            href: self.engine.url(&page.href()?),
-            width,
-            height,
-        };
-        let (left, top) = page.scroll();
-        self.buffer.push(Event::new(at, EventData::Meta(meta)));
-        self.buffer.push(Event::new(
-            at,
-            EventData::FullSnapshot(FullSnapshotData {
-                node: serialized.node,
-                initial_offset: Offset { top, left },
-            }),
-        ));
-        self.incremental_events = 0;
-        self.incremental_bytes = 0;
+        self.push_snapshot(&page, at, serialized.node)?;
         let generation = self.generation;
         self.attach_iframes(serialized.iframes, false)?;
         for records in sl.deferred {
