@@ -370,6 +370,9 @@ impl<'a> Walk<'a> {
             was_password: self.rules.was_password(el),
             ..ElementFacts::default()
         };
+        if facts.tag == "link" && !is_svg_or_blocked(&facts) {
+            facts.css_text = link_css(el);
+        }
         // Only placeholders need a size, and measuring costs a layout.
         if self.engine.blocks(&facts) {
             let r = el.get_bounding_client_rect();
@@ -382,6 +385,36 @@ impl<'a> Walk<'a> {
     fn resolve(&self, raw: String) -> String {
         resolve(self.base.as_deref(), raw)
     }
+}
+
+fn is_svg_or_blocked(facts: &ElementFacts) -> bool {
+    facts.is_svg || facts.blocked
+}
+
+/// The rules of a `<link rel=stylesheet>` as CSS text, when the page itself
+/// may read them (same origin, loaded): reading a cross-origin sheet's rules
+/// throws, and then nothing is recorded but the (sanitised) address. The tag
+/// was checked by the caller; `unchecked_ref` because `instanceof` fails for
+/// elements of same-origin iframes.
+fn link_css(el: &Element) -> Option<String> {
+    let link = el.unchecked_ref::<web_sys::HtmlLinkElement>();
+    let rel = link.rel();
+    if !rel
+        .split_ascii_whitespace()
+        .any(|r| r.eq_ignore_ascii_case("stylesheet"))
+    {
+        return None;
+    }
+    let sheet: web_sys::CssStyleSheet = link.sheet()?.unchecked_into();
+    let rules = sheet.css_rules().ok()?;
+    let mut css = String::new();
+    for i in 0..rules.length() {
+        if let Some(rule) = rules.item(i) {
+            css.push_str(&rule.css_text());
+            css.push('\n');
+        }
+    }
+    Some(css)
 }
 
 /// `raw` resolved against `base`; unchanged when it is empty or cannot be

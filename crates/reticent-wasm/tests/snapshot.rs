@@ -258,3 +258,55 @@ fn deepest_element(
 }
 
 use reticent_wasm::Recorder;
+
+/// A same-origin stylesheet (a blob: URL) whose rules the page can read.
+fn blob_stylesheet(css: &str) -> web_sys::Element {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(css));
+    let ctor: js_sys::Function = js_sys::Reflect::get(&js_sys::global(), &"Blob".into())
+        .unwrap()
+        .unchecked_into();
+    let blob = js_sys::Reflect::construct(&ctor, &js_sys::Array::of1(&parts)).unwrap();
+    let url = js_sys::Reflect::get(&js_sys::global(), &"URL".into()).unwrap();
+    let create: js_sys::Function = js_sys::Reflect::get(&url, &"createObjectURL".into())
+        .unwrap()
+        .unchecked_into();
+    let href = create.call1(&url, &blob).unwrap().as_string().unwrap();
+    let link = document().create_element("link").unwrap();
+    link.set_attribute("rel", "stylesheet").unwrap();
+    link.set_attribute("href", &href).unwrap();
+    link
+}
+
+#[wasm_bindgen_test]
+async fn linked_stylesheets_are_inlined_sanitised() {
+    let link = blob_stylesheet(
+        ".linked-rule { color: rgb(1, 2, 3); background: url(/CANARYLINKURL.png) }\n\
+         .linked-rule::after { content: \"CANARYLINKCONTENT\" }",
+    );
+    document().body().unwrap().append_child(&link).unwrap();
+    // Wait for the sheet to load (a blob: URL loads within a few tasks).
+    for _ in 0..100 {
+        if js_sys::Reflect::get(&link, &"sheet".into())
+            .map(|s| !s.is_null())
+            .unwrap_or(false)
+        {
+            break;
+        }
+        sleep(10).await;
+    }
+    let mut r = granted();
+    let batch = take(&mut r);
+    link.remove();
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    let root = snapshot(&batch);
+    let node = find(root, &|e| {
+        e.tag_name == "link" && attr(e, "_cssText").is_some()
+    })
+    .expect("the link carries its rules");
+    let css = attr(node, "_cssText").unwrap();
+    assert!(
+        css.contains(".linked-rule") && css.contains("rgb(1, 2, 3)"),
+        "{css}"
+    );
+    assert!(css.contains("url()"), "{css}");
+}

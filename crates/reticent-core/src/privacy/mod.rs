@@ -159,6 +159,11 @@ pub struct ElementFacts {
     pub width: f64,
     /// Rendered height in CSS pixels.
     pub height: f64,
+    /// The rules of a `<link rel=stylesheet>` the page can read (same
+    /// origin, loaded), as CSS text from the CSSOM. The engine records them,
+    /// sanitised, as rrweb's `_cssText` so the replay is styled without
+    /// fetching anything from the recorded site.
+    pub css_text: Option<String>,
     /// The binding decided to block this element (it sits deeper than the
     /// depth cap, or a `block` rule or `data-reticent-block` matched it or
     /// an ancestor). Blocked elements become a placeholder of `width` ×
@@ -383,6 +388,11 @@ impl PrivacyEngine {
             if let Some(v) = self.element_attribute(facts, name, value) {
                 attrs.push(name, v);
             }
+        }
+        // Only the binding's CSSOM read sets this (a page attribute named
+        // `_cssText` is masked like any unknown attribute).
+        if let (Some(css), "link") = (&facts.css_text, tag.as_str()) {
+            attrs.set("_cssText", Scrubbed(sanitize_css(css)));
         }
         // The live form value overrides the `value` attribute.
         if let Some(v) = &facts.value {
