@@ -370,8 +370,12 @@ impl<'a> Walk<'a> {
             was_password: self.rules.was_password(el),
             ..ElementFacts::default()
         };
-        if facts.tag == "link" && !is_svg_or_blocked(&facts) {
-            facts.css_text = link_css(el);
+        if !is_svg_or_blocked(&facts) {
+            facts.css_text = match facts.tag.as_str() {
+                "link" => link_css(el),
+                "style" => inserted_css(el),
+                _ => None,
+            };
         }
         // Only placeholders need a size, and measuring costs a layout.
         if self.engine.blocks(&facts) {
@@ -405,7 +409,24 @@ fn link_css(el: &Element) -> Option<String> {
     {
         return None;
     }
-    let sheet: web_sys::CssStyleSheet = link.sheet()?.unchecked_into();
+    sheet_css(link.sheet()?.unchecked_into())
+}
+
+/// The rules of a `<style>` whose text is empty but whose sheet has rules:
+/// they were inserted by script (CSS-in-JS), so the text children would
+/// replay an empty sheet. A `<style>` with text keeps it (its later CSSOM
+/// changes are recorded as StyleSheetRule events).
+fn inserted_css(el: &Element) -> Option<String> {
+    if !el.text_content().unwrap_or_default().trim().is_empty() {
+        return None;
+    }
+    let style = el.unchecked_ref::<web_sys::HtmlStyleElement>();
+    sheet_css(style.sheet()?.unchecked_into())
+}
+
+/// Every rule of `sheet` as CSS text; `None` when the page may not read them
+/// or there are none.
+fn sheet_css(sheet: web_sys::CssStyleSheet) -> Option<String> {
     let rules = sheet.css_rules().ok()?;
     let mut css = String::new();
     for i in 0..rules.length() {
@@ -414,7 +435,7 @@ fn link_css(el: &Element) -> Option<String> {
             css.push('\n');
         }
     }
-    Some(css)
+    (!css.is_empty()).then_some(css)
 }
 
 /// `raw` resolved against `base`; unchanged when it is empty or cannot be

@@ -310,3 +310,35 @@ async fn linked_stylesheets_are_inlined_sanitised() {
     );
     assert!(css.contains("url()"), "{css}");
 }
+
+#[wasm_bindgen_test]
+fn rules_inserted_into_an_empty_style_are_recorded() {
+    // What CSS-in-JS libraries do in production: an empty <style>, rules via insertRule.
+    let style = document().create_element("style").unwrap();
+    document().body().unwrap().append_child(&style).unwrap();
+    let sheet: web_sys::CssStyleSheet = style
+        .unchecked_ref::<web_sys::HtmlStyleElement>()
+        .sheet()
+        .unwrap()
+        .unchecked_into();
+    sheet
+        .insert_rule(".css-in-js-1 { color: rgb(4, 5, 6) }")
+        .unwrap();
+    sheet
+        .insert_rule(".css-in-js-1::before { content: \"CANARYCSSINJS\" }")
+        .unwrap();
+    let mut r = granted();
+    let batch = take(&mut r);
+    style.remove();
+    assert!(!dump(&batch).contains("CANARY"));
+    let root = snapshot(&batch);
+    let node = find(root, &|e| {
+        e.tag_name == "style" && attr(e, "_cssText").is_some()
+    })
+    .expect("the style carries its inserted rules");
+    let css = attr(node, "_cssText").unwrap();
+    assert!(
+        css.contains(".css-in-js-1") && css.contains("rgb(4, 5, 6)"),
+        "{css}"
+    );
+}

@@ -262,18 +262,33 @@ mod tests {
         let link = ElementFacts {
             tag: "link".into(),
             attributes: vec![("rel".into(), "stylesheet".into())],
-            css_text: Some("body { background: url(/me.png) }\n.x::after { content: \"Jean\" }".into()),
+            css_text: Some(
+                "body { background: url(/me.png) }\n.x::after { content: \"Jean\" }".into(),
+            ),
             ..Default::default()
         };
-        let css = e.element(&link).node.attributes.get("_cssText").map(|v| v.as_str().to_owned());
-        assert_eq!(css.as_deref(), Some("body { background: url() }\n.x::after { content: \"****\" }"));
+        let css = e
+            .element(&link)
+            .node
+            .attributes
+            .get("_cssText")
+            .map(|v| v.as_str().to_owned());
+        assert_eq!(
+            css.as_deref(),
+            Some("body { background: url() }\n.x::after { content: \"****\" }")
+        );
         // A page's own `_cssText` attribute is not trusted as CSS.
         let div = ElementFacts {
             tag: "div".into(),
             attributes: vec![("_cssText".into(), "Jean Dupont".into())],
             ..Default::default()
         };
-        let v = e.element(&div).node.attributes.get("_cssText").map(|v| v.as_str().to_owned());
+        let v = e
+            .element(&div)
+            .node
+            .attributes
+            .get("_cssText")
+            .map(|v| v.as_str().to_owned());
         assert_eq!(v.as_deref(), Some("**** ******"));
     }
 

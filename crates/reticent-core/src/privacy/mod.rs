@@ -159,10 +159,11 @@ pub struct ElementFacts {
     pub width: f64,
     /// Rendered height in CSS pixels.
     pub height: f64,
-    /// The rules of a `<link rel=stylesheet>` the page can read (same
-    /// origin, loaded), as CSS text from the CSSOM. The engine records them,
-    /// sanitised, as rrweb's `_cssText` so the replay is styled without
-    /// fetching anything from the recorded site.
+    /// Style sheet rules read from the CSSOM, for a `<link rel=stylesheet>`
+    /// the page can read (same origin, loaded) or a `<style>` whose rules
+    /// were inserted by script (`insertRule`, as CSS-in-JS libraries do) and
+    /// so are not in its text. The engine records them, sanitised, as
+    /// rrweb's `_cssText`: the replay is styled without fetching anything.
     pub css_text: Option<String>,
     /// The binding decided to block this element (it sits deeper than the
     /// depth cap, or a `block` rule or `data-reticent-block` matched it or
@@ -391,7 +392,7 @@ impl PrivacyEngine {
         }
         // Only the binding's CSSOM read sets this (a page attribute named
         // `_cssText` is masked like any unknown attribute).
-        if let (Some(css), "link") = (&facts.css_text, tag.as_str()) {
+        if let (Some(css), "link" | "style") = (&facts.css_text, tag.as_str()) {
             attrs.set("_cssText", Scrubbed(sanitize_css(css)));
         }
         // The live form value overrides the `value` attribute.
