@@ -37,6 +37,19 @@ fi
 [ -f viewer/node_modules/rrweb-player/dist/rrweb-player.umd.min.cjs ] ||
     die "the viewer's rrweb-player is not installed: run npm ci --prefix viewer"
 
+# The demo shop's consent manager, tarteaucitron, comes from npm (a devDependency of tests/,
+# installed by scripts/ensure-tools.sh): copied next to the site, under vendor/ (gitignored),
+# because tarteaucitron loads its lang/ and css/ files relative to its own script.
+TAC_SRC="tests/node_modules/tarteaucitronjs"
+TAC_DST="examples/demo-site/vendor/tarteaucitron"
+[ -f "$TAC_SRC/tarteaucitron.js" ] ||
+    die "tarteaucitron is not installed: run npm ci --prefix tests (scripts/ensure-tools.sh does)"
+say "copying tarteaucitron $(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$TAC_SRC/package.json") to $TAC_DST"
+rm -rf "$TAC_DST"
+mkdir -p "$TAC_DST"
+cp -R "$TAC_SRC/tarteaucitron.js" "$TAC_SRC/tarteaucitron.services.js" "$TAC_SRC/LICENSE" \
+    "$TAC_SRC/lang" "$TAC_SRC/css" "$TAC_DST/"
+
 say "building the JS package (cd js && npm run build)"
 (cd js && npm run build)
 [ -s js/dist/reticent.js ] || die "js/dist/reticent.js was not built"

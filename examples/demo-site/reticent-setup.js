@@ -1,8 +1,8 @@
-// Starts Reticent on every page of the demo shop and wires it to the site's
-// consent banner (consent-banner.js, window.DemoCmp).
-//
-// `consent: 'manual'`: Reticent records nothing until grantConsent(). The
-// banner remembers the visitor's choice; it is applied again on each page.
+// Starts Reticent on every page of the demo shop. Consent comes from the site's
+// consent manager, tarteaucitron (configured in consent-setup.js): Reticent
+// registers itself there as a service (key `reticent`), records nothing until
+// the visitor allows it, honours the stored choice on later pages, and stops at
+// once when the visitor withdraws it from the panel ("Privacy choices").
 //
 // The site key must match the `--site demo:KEY:ORIGIN` that scripts/demo.sh
 // passes to `reticent serve`. It is not a secret (it ships in every page);
@@ -16,19 +16,13 @@
   Reticent.init({
     // Same origin as the collector: `reticent serve --demo-dir` serves this site.
     endpoint: '/v1/batches',
-    consent: 'manual',
+    consent: { cmp: 'tarteaucitron', readmoreLink: '/demo/privacy.html' },
     headers: { 'X-Reticent-Key': SITE_KEY },
     flushInterval: 2000,
   }).then(
     function (recorder) {
       // For the browser console and the end-to-end test.
       window.demoRecorder = recorder;
-      function apply(choice) {
-        if (choice === 'granted') recorder.grantConsent();
-        else if (choice === 'denied') recorder.withdrawConsent();
-      }
-      apply(window.DemoCmp.choice());
-      window.DemoCmp.onChange(apply);
       root.setAttribute('data-reticent', 'ready');
     },
     function (err) {

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { axeptioSignal } from '../src/consent/axeptio.js';
 import { cookiebotSignal, CookiebotAdapter } from '../src/consent/cookiebot.js';
+import { cookieConsentSignal, CookieConsentAdapter } from '../src/consent/cookieconsent.js';
 import { didomiSignal, DidomiAdapter } from '../src/consent/didomi.js';
 import { consentFromEntry, GoogleConsentModeAdapter } from '../src/consent/google-consent-mode.js';
 import { browserOptsOut, createAdapter, resolveConsent, type ConsentSignal } from '../src/consent/index.js';
+import { klaroSignal, KlaroAdapter } from '../src/consent/klaro.js';
 import { oneTrustSignal, OneTrustAdapter } from '../src/consent/onetrust.js';
 import { TarteaucitronAdapter } from '../src/consent/tarteaucitron.js';
 import { tcfSignal, TcfAdapter } from '../src/consent/tcf.js';
@@ -54,6 +56,11 @@ describe('resolveConsent', () => {
     [{ cmp: 'onetrust', groupId: '' }, 'INVALID_OPTION', 'consent.groupId:'],
     [{ cmp: 'cookiebot', category: 'necessary' }, 'INVALID_OPTION', 'consent.category:'],
     [{ cmp: 'tarteaucitron', key: 'a b' }, 'INVALID_OPTION', 'consent.key:'],
+    [{ cmp: 'klaro', service: '' }, 'INVALID_OPTION', 'consent.service:'],
+    [{ cmp: 'klaro', category: 'analytics' }, 'UNKNOWN_OPTION', 'consent.category:'],
+    [{ cmp: 'cookieconsent', category: 7 }, 'INVALID_OPTION', 'consent.category:'],
+    [{ cmp: 'cookieconsent', service: '' }, 'INVALID_OPTION', 'consent.service:'],
+    [{ cmp: 'cookieconsent', vendor: 'x' }, 'UNKNOWN_OPTION', 'consent.vendor:'],
     [null, 'INVALID_OPTION', 'consent:'],
   ];
   for (const [raw, code, prefix] of cases) {
@@ -65,11 +72,17 @@ describe('resolveConsent', () => {
     });
   }
   it('accepts every source by name or object', () => {
-    for (const s of ['manual', 'tcf', 'google-consent-mode', 'axeptio', 'tarteaucitron', 'cookiebot', 'onetrust']) {
+    for (const s of ['manual', 'tcf', 'google-consent-mode', 'axeptio', 'tarteaucitron', 'cookiebot', 'onetrust', 'klaro', 'cookieconsent']) {
       assert.deepEqual(resolveConsent(s), { cmp: s });
     }
     assert.deepEqual(resolveConsent({ cmp: 'didomi', vendorId: 'c:reticent' }), { cmp: 'didomi', vendorId: 'c:reticent' });
     assert.equal(resolveConsent({ cmp: 'tcf', purposes: [1, 10], vendorId: 0 }).vendorId, 0);
+    assert.deepEqual(resolveConsent({ cmp: 'klaro', service: 'replay' }), { cmp: 'klaro', service: 'replay' });
+    assert.deepEqual(resolveConsent({ cmp: 'cookieconsent', category: 'stats', service: 'reticent' }), {
+      cmp: 'cookieconsent',
+      category: 'stats',
+      service: 'reticent',
+    });
   });
   it('validateOptions checks the browser-signal flags', () => {
     assert.throws(
@@ -265,6 +278,194 @@ describe('event-driven adapters', () => {
     status = true;
     g.dispatchEvent(new Event('UC_CONSENT'));
     assert.equal(c.last(), 'granted');
+  });
+});
+
+/** A stand-in of Klaro's ConsentManager with its real semantics (consent-manager.js of klaro 0.7). */
+class FakeKlaroManager {
+  consents: Record<string, boolean>;
+  states: Record<string, boolean> = {};
+  confirmed: boolean;
+  watchers = new Set<{ update(m: unknown, name: string, data?: unknown): void }>();
+  constructor(stored: Record<string, boolean> | null, defaults: Record<string, boolean> = { reticent: false }) {
+    this.consents = { ...(stored ?? defaults) };
+    this.confirmed = stored !== null;
+    this.applyConsents();
+  }
+  watch(w: { update(m: unknown, name: string, data?: unknown): void }) {
+    this.watchers.add(w);
+  }
+  unwatch(w: { update(m: unknown, name: string, data?: unknown): void }) {
+    this.watchers.delete(w);
+  }
+  notify(name: string) {
+    this.watchers.forEach((w) => w.update(this, name));
+  }
+  getConsent(name: string) {
+    return this.consents[name] || false;
+  }
+  /** A switch flipped in the modal, not saved. */
+  updateConsent(name: string, v: boolean) {
+    this.consents[name] = v;
+    this.notify('consents');
+  }
+  saveAndApplyConsents() {
+    this.confirmed = true;
+    this.notify('saveConsents');
+    this.applyConsents();
+  }
+  applyConsents() {
+    for (const name of Object.keys(this.consents)) {
+      const consent = this.getConsent(name) && this.confirmed;
+      this.states[name] = consent; // what the service callback(consent) receives
+    }
+    this.notify('applyConsents');
+  }
+  resetConsents() {
+    this.consents = { reticent: false };
+    this.confirmed = false;
+    this.states = {};
+    this.applyConsents();
+  }
+}
+
+describe('Klaro', () => {
+  it('decides on applied consents only', () => {
+    assert.equal(klaroSignal(undefined, 'reticent'), 'unknown');
+    assert.equal(klaroSignal(new FakeKlaroManager(null), 'reticent'), 'unknown', 'start-up: callback(false) is not a refusal');
+    assert.equal(klaroSignal(new FakeKlaroManager(null, { reticent: true }), 'reticent'), 'unknown', 'default: true is not a choice');
+    assert.equal(klaroSignal(new FakeKlaroManager({ reticent: true }), 'reticent'), 'granted');
+    assert.equal(klaroSignal(new FakeKlaroManager({ reticent: false }), 'reticent'), 'denied');
+    assert.equal(klaroSignal(new FakeKlaroManager({ other: true }), 'reticent'), 'unknown', 'service missing from the config');
+    const m = new FakeKlaroManager(null);
+    m.updateConsent('reticent', true);
+    assert.equal(klaroSignal(m, 'reticent'), 'unknown', 'a switch flipped but not saved');
+  });
+  it('waits for Klaro and its config, follows saved choices, ignores unsaved switches, unwatches on stop', () => {
+    const g = fakeGlobal();
+    const c = collect();
+    const a = new KlaroAdapter({}, g);
+    a.start(c.emit);
+    g.klaro = {
+      getManager: () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'storageName')"); // no config yet
+      },
+    };
+    g.tick();
+    assert.deepEqual(c.signals, ['unknown']);
+    const m = new FakeKlaroManager(null);
+    g.klaro = { getManager: () => m };
+    g.tick();
+    assert.equal(c.last(), 'unknown', 'banner shown');
+    m.updateConsent('reticent', true);
+    assert.equal(c.last(), 'unknown', 'toggled, not saved');
+    m.saveAndApplyConsents();
+    assert.equal(c.last(), 'granted');
+    m.updateConsent('reticent', false);
+    assert.equal(c.last(), 'granted', 'toggled off, not saved yet');
+    m.saveAndApplyConsents();
+    assert.equal(c.last(), 'denied', 'withdrawal saved');
+    m.updateConsent('reticent', true);
+    m.saveAndApplyConsents();
+    assert.equal(c.last(), 'granted');
+    m.resetConsents();
+    assert.equal(c.last(), 'unknown', 'reset: no choice any more');
+    a.stop();
+    assert.equal(m.watchers.size, 0);
+  });
+  it('a returning visitor: the stored choice applied at start-up is honoured', () => {
+    const m = new FakeKlaroManager({ reticent: true });
+    const g = fakeGlobal({ klaro: { getManager: () => m } });
+    const c = collect();
+    new KlaroAdapter({ service: 'reticent' }, g).start(c.emit);
+    assert.deepEqual(c.signals, ['unknown', 'granted']);
+  });
+  it('a custom service name', () => {
+    const m = new FakeKlaroManager({ replay: true, reticent: false });
+    const g = fakeGlobal({ klaro: { getManager: () => m } });
+    const c = collect();
+    new KlaroAdapter({ service: 'replay' }, g).start(c.emit);
+    assert.equal(c.last(), 'granted');
+  });
+});
+
+describe('CookieConsent', () => {
+  /** A stand-in of window.CookieConsent (v3 API), events dispatched on `g` like the library does on window. */
+  function fakeCc(init: { valid: boolean; categories: string[]; services?: Record<string, string[]> }) {
+    const st = { ...init, services: init.services ?? {} };
+    return {
+      st,
+      api: {
+        validConsent: () => st.valid,
+        acceptedCategory: (c: string) => st.categories.includes(c),
+        acceptedService: (s: string, c: string) => (st.services[c] ?? []).includes(s),
+      },
+    };
+  }
+  it('decides from validConsent, the category and the service', () => {
+    const s = {};
+    assert.equal(cookieConsentSignal(undefined, s), 'unknown');
+    assert.equal(cookieConsentSignal(fakeCc({ valid: false, categories: ['necessary'] }).api, s), 'unknown');
+    assert.equal(
+      cookieConsentSignal(fakeCc({ valid: false, categories: ['necessary', 'analytics'] }).api, s),
+      'unknown',
+      "mode 'opt-out' accepts categories before any choice",
+    );
+    assert.equal(cookieConsentSignal(fakeCc({ valid: true, categories: ['necessary', 'analytics'] }).api, s), 'granted');
+    assert.equal(cookieConsentSignal(fakeCc({ valid: true, categories: ['necessary'] }).api, s), 'denied');
+    assert.equal(cookieConsentSignal(fakeCc({ valid: true, categories: ['stats'] }).api, { category: 'stats' }), 'granted');
+    const svc = { service: 'reticent' };
+    assert.equal(cookieConsentSignal(fakeCc({ valid: true, categories: ['analytics'] }).api, svc), 'denied', 'service not accepted');
+    assert.equal(
+      cookieConsentSignal(fakeCc({ valid: true, categories: ['analytics'], services: { analytics: ['reticent'] } }).api, svc),
+      'granted',
+    );
+  });
+  it('reads when the global appears, then on cc:onConsent / cc:onChange; stops listening', () => {
+    const g = fakeGlobal();
+    const c = collect();
+    const a = new CookieConsentAdapter({}, g);
+    a.start(c.emit);
+    assert.deepEqual(c.signals, ['unknown']);
+    const cc = fakeCc({ valid: false, categories: ['necessary'] });
+    g.CookieConsent = cc.api; // loaded late, run() not called yet
+    g.tick();
+    assert.equal(c.last(), 'unknown');
+    cc.st.valid = true;
+    cc.st.categories = ['necessary', 'analytics'];
+    g.dispatchEvent(new Event('cc:onFirstConsent'));
+    g.dispatchEvent(new Event('cc:onConsent'));
+    assert.equal(c.last(), 'granted');
+    cc.st.categories = ['necessary'];
+    g.dispatchEvent(new Event('cc:onChange'));
+    assert.equal(c.last(), 'denied', 'withdrawal');
+    a.stop();
+    cc.st.categories = ['necessary', 'analytics'];
+    g.dispatchEvent(new Event('cc:onChange'));
+    assert.equal(c.last(), 'denied', 'nothing after stop');
+  });
+  it('a returning visitor whose cc:onConsent fired before Reticent started', () => {
+    const cc = fakeCc({ valid: true, categories: ['necessary', 'analytics'] });
+    const g = fakeGlobal({ CookieConsent: cc.api });
+    const c = collect();
+    new CookieConsentAdapter({}, g).start(c.emit);
+    assert.deepEqual(c.signals, ['unknown', 'granted']);
+  });
+  it('createAdapter builds the Klaro and CookieConsent adapters', () => {
+    assert.ok(createAdapter(resolveConsent('klaro'), fakeGlobal()) instanceof KlaroAdapter);
+    assert.ok(createAdapter(resolveConsent({ cmp: 'cookieconsent', service: 'reticent' }), fakeGlobal()) instanceof CookieConsentAdapter);
+  });
+  it('a throwing CookieConsent reads as unknown', () => {
+    const g = fakeGlobal({
+      CookieConsent: {
+        validConsent: () => {
+          throw new Error('boom');
+        },
+      },
+    });
+    const c = collect();
+    new CookieConsentAdapter({}, g).start(c.emit);
+    assert.deepEqual(c.signals, ['unknown', 'unknown']);
   });
 });
 

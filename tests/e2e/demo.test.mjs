@@ -1,5 +1,8 @@
 // The one-command demo, end to end: `reticent serve` with the demo shop (examples/demo-site,
-// under /demo/) and the replay viewer (/viewer/). A visitor accepts the consent banner, types
+// under /demo/) and the replay viewer (/viewer/). The shop's consent manager is the real
+// tarteaucitron from npm (tests/node_modules/tarteaucitronjs; scripts/demo.sh copies it to
+// examples/demo-site/vendor/, this test to a copy of the site in a temporary directory), with
+// Reticent registered as a tarteaucitron service. A visitor accepts tarteaucitron's banner, types
 // into the login and contact forms and moves between pages; the session then shows up in the
 // viewer, its events are masked rrweb JSON, and rrweb-player replays it in a sandboxed frame.
 // Screenshots of the replay land in artifacts/ (gitignored).
@@ -7,7 +10,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +40,21 @@ async function freePort() {
   return port;
 }
 
+/**
+ * A copy of examples/demo-site in `dir`, with tarteaucitron from tests/node_modules under
+ * vendor/tarteaucitron/ (what scripts/demo.sh puts in examples/demo-site/vendor/).
+ */
+async function demoSite(dir) {
+  const site = join(dir, 'demo-site');
+  await cp(join(REPO_ROOT, 'examples', 'demo-site'), site, { recursive: true, filter: (src) => !src.includes(join('demo-site', 'vendor')) });
+  const tac = join(REPO_ROOT, 'tests', 'node_modules', 'tarteaucitronjs');
+  if (!existsSync(join(tac, 'tarteaucitron.js'))) throw new Error(`${tac} is missing: run \`npm ci --prefix tests\``);
+  for (const f of ['tarteaucitron.js', 'tarteaucitron.services.js', 'lang', 'css']) {
+    await cp(join(tac, f), join(site, 'vendor', 'tarteaucitron', f), { recursive: true });
+  }
+  return site;
+}
+
 /** Starts `reticent serve` with the demo site and the viewer; resolves once it listens. */
 async function startCollector(dir, port) {
   const origin = `http://127.0.0.1:${port}`;
@@ -44,7 +62,7 @@ async function startCollector(dir, port) {
   const args = [
     'serve', '--listen', `127.0.0.1:${port}`, '--db', db,
     '--site', `demo:${SITE_KEY}:${origin}`,
-    '--demo-dir', join(REPO_ROOT, 'examples', 'demo-site'),
+    '--demo-dir', await demoSite(dir),
     '--demo-script', distFile('reticent.js'),
     '--viewer-dir', VIEWER_DIR,
   ];
@@ -74,6 +92,15 @@ async function startCollector(dir, port) {
 async function waitRecorder(page) {
   await page.waitForFunction(() => document.documentElement.hasAttribute('data-reticent'), null, { timeout: 30_000 });
   assert.equal(await page.evaluate(() => document.documentElement.getAttribute('data-reticent')), 'ready', 'Reticent did not start on the demo page');
+}
+
+/**
+ * Waits until tarteaucitron has wired its buttons (consent-setup.js marks <html data-cmp>) and
+ * lists Reticent's service (registered by Reticent.init once its WebAssembly module is loaded):
+ * an earlier click on "Accept all" would not cover Reticent.
+ */
+async function waitCmp(page) {
+  await page.waitForFunction(() => document.documentElement.getAttribute('data-cmp') === 'ready' && document.getElementById('reticentLine') !== null, null, { timeout: 30_000 });
 }
 
 /** Sends what the page's recorder holds now. */
@@ -117,12 +144,16 @@ describe('the demo: shop → collector → viewer', () => {
     const { page } = tab;
     await page.goto(`${server.origin}/demo/`);
     await waitRecorder(page);
-    await page.locator('#cmp-accept').click();
+    await waitCmp(page);
+    assert.equal(await page.locator('#tarteaucitronAlertBig').isVisible(), true, 'tarteaucitron shows its banner to a new visitor');
+    await page.waitForTimeout(1000);
+    assert.deepEqual(await (await api('/viewer/api/sessions', server.token)).json(), [], 'a session was recorded before consent');
+    await page.locator('#tarteaucitronPersonalize2').click(); // tarteaucitron's "Accept all"
     await page.waitForTimeout(500);
 
     await page.getByRole('link', { name: 'Sign in' }).click();
     await waitRecorder(page);
-    assert.equal(await page.locator('#cmp-banner').isHidden(), true, 'the banner came back: the choice was not remembered');
+    assert.equal(await page.locator('#tarteaucitronAlertBig').isHidden(), true, 'the banner came back: the choice was not remembered');
     await page.locator('input[name=email]').pressSequentially(TYPED.email, { delay: 15 });
     await page.locator('input[name=password]').pressSequentially(TYPED.password, { delay: 15 });
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,8 +1,10 @@
 import { ReticentError } from '../errors.js';
 import type { AxeptioSettings } from './axeptio.js';
 import type { CookiebotSettings } from './cookiebot.js';
+import type { CookieConsentSettings } from './cookieconsent.js';
 import type { DidomiSettings } from './didomi.js';
 import type { GoogleConsentModeSettings } from './google-consent-mode.js';
+import type { KlaroSettings } from './klaro.js';
 import type { OneTrustSettings } from './onetrust.js';
 import type { TarteaucitronSettings } from './tarteaucitron.js';
 import type { TcfSettings } from './tcf.js';
@@ -18,7 +20,9 @@ export type ConsentSource =
   | 'tarteaucitron'
   | 'cookiebot'
   | 'onetrust'
-  | 'usercentrics';
+  | 'usercentrics'
+  | 'klaro'
+  | 'cookieconsent';
 
 /**
  * The `consent` option: a source name, or an object naming the source in
@@ -27,6 +31,7 @@ export type ConsentSource =
  *
  * @example `consent: 'tcf'`
  * @example `consent: { cmp: 'onetrust', groupId: 'C0004' }`
+ * @example `consent: { cmp: 'cookieconsent', category: 'analytics', service: 'reticent' }`
  */
 export type ConsentOption =
   | Exclude<ConsentSource, 'didomi' | 'usercentrics'>
@@ -38,7 +43,9 @@ export type ConsentOption =
   | ({ cmp: 'tarteaucitron' } & TarteaucitronSettings)
   | ({ cmp: 'cookiebot' } & CookiebotSettings)
   | ({ cmp: 'onetrust' } & OneTrustSettings)
-  | ({ cmp: 'usercentrics' } & UsercentricsSettings);
+  | ({ cmp: 'usercentrics' } & UsercentricsSettings)
+  | ({ cmp: 'klaro' } & KlaroSettings)
+  | ({ cmp: 'cookieconsent' } & CookieConsentSettings);
 
 /** A validated consent configuration. */
 export type ConsentConfig = { cmp: ConsentSource } & Record<string, unknown>;
@@ -77,6 +84,11 @@ const SETTINGS: Record<ConsentSource, Record<string, [Check, string, boolean?]>>
   usercentrics: {
     service: [str, 'the Usercentrics service id or name of Reticent', true],
     windowEvent: [str, 'the name of your Usercentrics window event'],
+  },
+  klaro: { service: [str, 'the Klaro service name of Reticent'] },
+  cookieconsent: {
+    category: [str, "a CookieConsent category name such as 'analytics'"],
+    service: [str, 'the CookieConsent service name of Reticent in that category'],
   },
 };
 

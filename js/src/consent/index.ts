@@ -7,8 +7,10 @@
 import { AxeptioAdapter, type AxeptioSettings } from './axeptio.js';
 import type { ConsentConfig } from './config.js';
 import { CookiebotAdapter, type CookiebotSettings } from './cookiebot.js';
+import { CookieConsentAdapter, type CookieConsentSettings } from './cookieconsent.js';
 import { DidomiAdapter, type DidomiSettings } from './didomi.js';
 import { GoogleConsentModeAdapter, type GoogleConsentModeSettings } from './google-consent-mode.js';
+import { KlaroAdapter, type KlaroSettings } from './klaro.js';
 import { ManualAdapter } from './manual.js';
 import { OneTrustAdapter, type OneTrustSettings } from './onetrust.js';
 import { TarteaucitronAdapter, type TarteaucitronSettings } from './tarteaucitron.js';
@@ -42,6 +44,10 @@ export function createAdapter(config: ConsentConfig, g: Global = globalThis as G
       return new OneTrustAdapter(settings as OneTrustSettings, g);
     case 'usercentrics':
       return new UsercentricsAdapter(settings as unknown as UsercentricsSettings, g);
+    case 'klaro':
+      return new KlaroAdapter(settings as KlaroSettings, g);
+    case 'cookieconsent':
+      return new CookieConsentAdapter(settings as CookieConsentSettings, g);
   }
 }
 

@@ -3,12 +3,14 @@
 // - GET  <page path>   → the HTML registered with `setPage` (or passed in `pages`)
 // - GET  /<file>       → js/dist/<file> (reticent.js, reticent.mjs, slim.mjs, reticent_bg.wasm…),
 //                        also under /dist/<file>
+// - GET  <prefix><rel>  → <dir>/<rel> for each `staticDirs` entry ({ '/vendor/': absDir }),
+//                        no path traversal outside <dir>
 // - any  /ingest       → recorded (method, url, headers, raw body bytes); POST answers 204,
 //                        OPTIONS answers a permissive CORS preflight
 // Every request (not only /ingest) is appended to `requests`, in arrival order.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, extname, join, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DIST_DIR } from './paths.mjs';
 
@@ -20,6 +22,9 @@ const MIME = {
   '.json': 'application/json; charset=utf-8',
   '.html': 'text/html; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.cjs': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
 };
 
 /** Largest ingest body the test server keeps (a recorder's batch is far smaller). */
@@ -29,9 +34,10 @@ const MAX_BODY = 16 << 20;
  * Starts the server. Resolves to a handle:
  *   origin, url(path), requests, ingests(), waitForIngests(n, {timeoutMs}),
  *   setPage(path, html), close().
- * @param {{ pages?: Record<string, string>, distDir?: string, ingestPath?: string }} [options]
+ * `staticDirs` maps URL prefixes (ending in '/') to absolute directories served as files.
+ * @param {{ pages?: Record<string, string>, distDir?: string, ingestPath?: string, staticDirs?: Record<string, string> }} [options]
  */
-export async function startServer({ pages = {}, distDir = DIST_DIR, ingestPath = '/ingest' } = {}) {
+export async function startServer({ pages = {}, distDir = DIST_DIR, ingestPath = '/ingest', staticDirs = {} } = {}) {
   const pageMap = new Map(Object.entries(pages));
   /** @type {{ method: string, url: string, path: string, headers: import('node:http').IncomingHttpHeaders, body: Buffer, at: number }[]} */
   const requests = [];
@@ -74,6 +80,23 @@ export async function startServer({ pages = {}, distDir = DIST_DIR, ingestPath =
         res.writeHead(200, { 'content-type': MIME['.html'], 'cache-control': 'no-store' });
         res.end(pageMap.get(url.pathname));
         return;
+      }
+      for (const [prefix, dir] of Object.entries(staticDirs)) {
+        if (!url.pathname.startsWith(prefix)) continue;
+        const root = resolve(dir);
+        const file = resolve(root, decodeURIComponent(url.pathname.slice(prefix.length)));
+        if (!file.startsWith(root + sep)) break;
+        let data = null;
+        try {
+          data = await readFile(file);
+        } catch {
+          data = null;
+        }
+        if (data) {
+          res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+          res.end(data);
+          return;
+        }
       }
       if (url.pathname === '/favicon.ico') {
         res.writeHead(204).end();
