@@ -369,7 +369,8 @@ async function inertProblems(t, label) {
 
 /** A FullSnapshot must arrive, and the instrumentation must see the recorder at work. */
 async function recordingProblems(t, label) {
-  const deadline = Date.now() + 15_000;
+  // Generous: a loaded 2-core machine can take seconds to load the page, the CMP and the module.
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && !eventTypes(t.ingests()).includes(2)) await sleep(100);
   if (!eventTypes(t.ingests()).includes(2)) {
     const c = await t.counts();

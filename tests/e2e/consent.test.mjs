@@ -110,7 +110,8 @@ async function assertInert(t, label) {
 }
 
 async function waitForSnapshot(t, label) {
-  const deadline = Date.now() + 15_000;
+  // Generous: a loaded 2-core machine can take seconds to load the page, the CMP and the module.
+  const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (eventTypes(t.ingests()).includes(2)) return;
     await sleep(100);
