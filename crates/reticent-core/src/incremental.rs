@@ -198,6 +198,47 @@ pub struct AddedNode {
     pub node: SerializedNode,
 }
 
+/// Splits every add into one add per node, as rrweb's recorder writes them:
+/// rrweb's replayer builds an added node *without* its children
+/// (`skipChild`), so a subtree carried in one add would replay as its root
+/// alone. Parents come before their children, and siblings last to first, so
+/// every `nextId` names a node that is already in place when its add is
+/// applied. (Attaching an iframe's document is the exception: the replayer
+/// builds that one whole, so `is_attach_iframe` mutations keep their tree.)
+pub fn flatten_adds(adds: Vec<AddedNode>) -> Vec<AddedNode> {
+    let mut out = Vec::with_capacity(adds.len());
+    for add in adds {
+        push_flat(&mut out, add.parent_id, add.next_id, add.node);
+    }
+    out
+}
+
+/// Recursion is bounded by the recorder's depth cap (`MAX_DOM_DEPTH`).
+fn push_flat(
+    out: &mut Vec<AddedNode>,
+    parent_id: u32,
+    next_id: Option<u32>,
+    mut node: SerializedNode,
+) {
+    let children = match &mut node {
+        SerializedNode::Element(e) => std::mem::take(&mut e.child_nodes),
+        SerializedNode::Document(d) => std::mem::take(&mut d.child_nodes),
+        _ => Vec::new(),
+    };
+    let id = node.id();
+    out.push(AddedNode {
+        parent_id,
+        next_id,
+        node,
+    });
+    let mut next = None;
+    for child in children.into_iter().rev() {
+        let child_id = child.id();
+        push_flat(out, id, next, child);
+        next = Some(child_id);
+    }
+}
+
 source_struct!(
     /// Sampled mouse positions.
     MouseMoveData, 1 {
@@ -356,3 +397,84 @@ constructors!(
     MediaInteractionData,
     StyleSheetRuleData
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::{Attributes, ElementNode, TextNode};
+    use crate::privacy::Scrubbed;
+
+    fn el(id: u32, kids: Vec<SerializedNode>) -> SerializedNode {
+        let mut e = ElementNode::new("div".into(), Attributes::default(), false, false);
+        e.id = id;
+        e.child_nodes = kids;
+        SerializedNode::Element(e)
+    }
+
+    fn text(id: u32) -> SerializedNode {
+        SerializedNode::Text(TextNode::new(id, Scrubbed::empty(), false))
+    }
+
+    #[test]
+    fn one_add_per_node_parents_first_siblings_last_to_first() {
+        // 10 > [11 > [12], 13, 14] added to 1 before 5.
+        let tree = el(10, vec![el(11, vec![text(12)]), text(13), text(14)]);
+        let flat = flatten_adds(vec![AddedNode {
+            parent_id: 1,
+            next_id: Some(5),
+            node: tree,
+        }]);
+        let shape: Vec<(u32, u32, Option<u32>)> = flat
+            .iter()
+            .map(|a| (a.node.id(), a.parent_id, a.next_id))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (10, 1, Some(5)),
+                (14, 10, None),
+                (13, 10, Some(14)),
+                (11, 10, Some(13)),
+                (12, 11, None)
+            ]
+        );
+        for a in &flat {
+            if let SerializedNode::Element(e) = &a.node {
+                assert!(e.child_nodes.is_empty(), "no add carries children");
+            }
+        }
+    }
+
+    #[test]
+    fn every_next_id_is_placed_before_it_is_referenced() {
+        let tree = el(
+            20,
+            (21..40)
+                .map(|i| {
+                    if i % 3 == 0 {
+                        el(i * 10, vec![text(i * 10 + 1)])
+                    } else {
+                        text(i)
+                    }
+                })
+                .collect(),
+        );
+        let flat = flatten_adds(vec![AddedNode {
+            parent_id: 1,
+            next_id: None,
+            node: tree,
+        }]);
+        let mut placed = std::collections::HashSet::from([1u32]);
+        for a in &flat {
+            assert!(
+                placed.contains(&a.parent_id),
+                "parent {} placed first",
+                a.parent_id
+            );
+            if let Some(n) = a.next_id {
+                assert!(placed.contains(&n), "next {n} placed first");
+            }
+            placed.insert(a.node.id());
+        }
+    }
+}

@@ -24,10 +24,10 @@ use std::collections::BTreeMap;
 
 use js_sys::{Array, Map, Set};
 use reticent_core::incremental::{
-    AddedNode, AttributeMutation, ChangedAttributes, IncrementalData, MutationData, RemovedNode,
-    TextMutation,
+    flatten_adds, AddedNode, AttributeMutation, ChangedAttributes, IncrementalData, MutationData,
+    RemovedNode, TextMutation,
 };
-use reticent_core::privacy::TextContext;
+use reticent_core::privacy::{recorded_name, TextContext};
 use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlIFrameElement, MutationRecord, Node, ShadowRoot};
@@ -177,7 +177,7 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
             // A value the engine drops is recorded as a removal: fail closed.
             live.engine.element_attribute(&facts, name, &raw)
         });
-        map.insert(name.clone(), value);
+        map.insert(recorded_name(&facts.tag, name).to_owned(), value);
     }
     let attributes: Vec<AttributeMutation> = changed
         .into_iter()
@@ -198,7 +198,8 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
         d.texts = texts;
         d.attributes = attributes;
         d.removes = r.removes;
-        d.adds = adds;
+        // One add per node: rrweb's replayer builds added nodes without children.
+        d.adds = flatten_adds(adds);
     });
     let generation = live.generation;
     live.push_incremental(IncrementalData::Mutation(data), bytes)?;

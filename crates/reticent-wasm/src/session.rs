@@ -196,6 +196,9 @@ impl Session {
             return Ok(None);
         }
         let events = std::mem::take(&mut live.buffer);
+        // The flood caps bound what waits in memory: what was taken no longer counts.
+        live.incremental_events = 0;
+        live.incremental_bytes = 0;
         let dropped = dropped.saturating_add(std::mem::take(&mut live.dropped));
         drop(live);
         let sequence = self.sequence;

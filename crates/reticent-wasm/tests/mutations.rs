@@ -78,24 +78,36 @@ async fn an_added_subtree_comes_once_with_its_parent_and_next_sibling() {
     el("list").insert_before(&b, Some(&el("c"))).unwrap();
     let (ms, text) = next_mutations(&mut r).await;
     assert_eq!(ms.len(), 1, "one Mutation event per task: {ms:?}");
+    // rrweb's shape: one add per node (its replayer builds added nodes
+    // without their children), parents first.
     let adds = adds_under(&ms, list);
     assert_eq!(adds.len(), 1, "{adds:?}");
     assert_eq!(adds[0].next_id, Some(c));
     let p = element(&adds[0].node);
     assert_eq!(attr(p, "id"), Some("b"));
-    let span = element(&p.child_nodes[0]);
+    assert!(p.child_nodes.is_empty(), "children come as their own adds");
+    let under_p = adds_under(&ms, p.id);
+    assert_eq!(under_p.len(), 1, "{under_p:?}");
+    let span = element(&under_p[0].node);
     assert_eq!(attr(span, "id"), Some("inner"));
-    let [SerializedNode::Text(t)] = &span.child_nodes[..] else {
-        panic!("span text: {span:?}");
+    let under_span = adds_under(&ms, span.id);
+    let [AddedNode {
+        node: SerializedNode::Text(t),
+        ..
+    }] = &under_span[..]
+    else {
+        panic!("span text: {under_span:?}");
     };
     assert_eq!(t.text_content.as_str(), "*********** ****");
-    let span_id = span.id;
-    assert!(
-        ms.iter()
-            .flat_map(|m| &m.adds)
-            .all(|a| a.node.id() != span_id),
-        "a child of an added node is not added again"
-    );
+    let mut ids: Vec<u32> = ms
+        .iter()
+        .flat_map(|m| &m.adds)
+        .map(|a| a.node.id())
+        .collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "no node is added twice");
     assert!(!text.contains("CANARY"), "{text}");
 }
 
@@ -304,8 +316,10 @@ async fn nested_adds_in_one_task_are_recorded_once() {
     assert_eq!(in_list[0].next_id, None);
     assert_eq!(attr(element(&in_list[1].node), "id"), Some("first"));
     assert_eq!(in_list[1].next_id, Some(in_list[0].node.id()));
-    let outer_node = element(&in_list[0].node);
-    assert_eq!(element(&outer_node.child_nodes[0]).child_nodes.len(), 1);
+    // The nested div and its text follow as their own adds.
+    let under_outer = adds_under(&ms, in_list[0].node.id());
+    assert_eq!(under_outer.len(), 1, "{under_outer:?}");
+    assert_eq!(adds_under(&ms, under_outer[0].node.id()).len(), 1);
 }
 
 #[wasm_bindgen_test]

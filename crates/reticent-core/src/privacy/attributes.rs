@@ -136,6 +136,17 @@ pub fn is_url_attribute(name: &str) -> bool {
     URL_ATTRIBUTES.iter().any(|u| u.eq_ignore_ascii_case(name))
 }
 
+/// The name an attribute is recorded under. An iframe's `src` becomes
+/// rrweb's `rr_src`, which the replayer never loads: with `src`, the replay
+/// frame would load the live page, unmasked, over the recorded document.
+pub fn recorded_name<'a>(tag: &str, name: &'a str) -> &'a str {
+    if tag.eq_ignore_ascii_case("iframe") && name.eq_ignore_ascii_case("src") {
+        "rr_src"
+    } else {
+        name
+    }
+}
+
 /// `true` when an attribute's value is recorded as is.
 pub fn is_layout_safe(name: &str) -> bool {
     LAYOUT_SAFE.contains(&name)
@@ -290,6 +301,23 @@ mod tests {
             .get("_cssText")
             .map(|v| v.as_str().to_owned());
         assert_eq!(v.as_deref(), Some("**** ******"));
+    }
+
+    #[test]
+    fn an_iframe_address_is_never_loadable_in_the_replay() {
+        use crate::privacy::{ElementFacts, PrivacyEngine};
+        let f = ElementFacts {
+            tag: "iframe".into(),
+            attributes: vec![("src".into(), "https://x.test/chat?user=jean".into())],
+            ..Default::default()
+        };
+        let node = PrivacyEngine::default().element(&f).node;
+        assert_eq!(node.attributes.get("src"), None);
+        assert_eq!(
+            node.attributes.get("rr_src").map(|v| v.as_str()),
+            Some("https://x.test/chat")
+        );
+        assert_eq!(recorded_name("img", "src"), "src");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{CoreError, ErrorCode};
 use crate::node::{Attributes, ElementNode};
 
-pub use attributes::{is_event_handler, is_layout_safe, is_url_attribute};
+pub use attributes::{is_event_handler, is_layout_safe, is_url_attribute, recorded_name};
 pub use css::sanitize_css;
 pub use custom::{CustomDetectors, CUSTOM_LABEL};
 pub use detectors::{find_pii, scrub_pii, PiiCounts, PiiKind};
@@ -387,7 +387,7 @@ impl PrivacyEngine {
         // SVG's `viewBox` must stay camel-cased to render in the replay.
         for (name, value) in &facts.attributes {
             if let Some(v) = self.element_attribute(facts, name, value) {
-                attrs.push(name, v);
+                attrs.push(recorded_name(&tag, name), v);
             }
         }
         // Only the binding's CSSOM read sets this (a page attribute named
