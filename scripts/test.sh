@@ -156,8 +156,8 @@ run_e2e() {
         echo "test.sh: js/dist/reticent.js missing: the e2e tests need the 'js' step's build" >&2
         return 1
     }
-    echo "--- node --test tests/e2e/ tests/privacy/ tests/transport/ tests/packaging/"
-    local files=(tests/e2e/*.test.mjs tests/privacy/*.test.mjs tests/transport/*.test.mjs tests/packaging/*.test.mjs)
+    echo "--- node --test tests/e2e/ tests/privacy/ tests/fidelity/ tests/transport/ tests/packaging/"
+    local files=(tests/e2e/*.test.mjs tests/privacy/*.test.mjs tests/fidelity/*.test.mjs tests/transport/*.test.mjs tests/packaging/*.test.mjs)
     local f
     for f in "${files[@]}"; do
         [ -e "$f" ] || {
@@ -187,7 +187,7 @@ step clippy-wasm "cargo clippy --workspace --exclude reticent-server --all-targe
 step test "cargo test --workspace" run_cargo_test
 step wasm-test "wasm-bindgen-test in headless Chromium (crates/reticent-wasm)" run_wasm_test
 step js "js/: npm run typecheck && npm test && npm run build" run_js
-step e2e "end to end: cargo build -p reticent-server; node --test tests/{e2e,privacy,transport,packaging}/" run_e2e
+step e2e "end to end: cargo build -p reticent-server; node --test tests/{e2e,privacy,fidelity,transport,packaging}/" run_e2e
 
 print_summary
 echo "test.sh: all ${#SELECTED[@]} selected steps passed"

@@ -48,25 +48,15 @@ const PAGES = ['layout', 'table', 'form', 'shadow', 'iframe', 'cssom'];
  * Known recorder defects: `${page}@${moment}` → reason. The test is then `todo`.
  * @type {Record<string, string>}
  */
-const SUBTREE_ADDS =
-  'recorder defect: a mutation `add` carries the whole added subtree in node.childNodes, but rrweb\'s replayer ' +
-  'builds added nodes with skipChild: true, so every descendant of an added node (text, children, shadow content) ' +
-  'is missing from the replay (rrweb emits one add per node)';
+// Fixed since this test found them, and guarded by it now: adds carrying whole subtrees (rrweb's
+// replayer builds added nodes without children), an iframe's `src` loading the live page into the
+// replay frame, linked and CSS-in-JS style sheets missing.
 const KNOWN = {
-  'layout@load': SUBTREE_ADDS,
-  'layout@interactions': SUBTREE_ADDS,
-  'table@interactions': SUBTREE_ADDS,
-  'form@load': SUBTREE_ADDS,
   'form@interactions': 'recorder defect: a throttled (trailing) scroll is written with the timestamp of the next ' +
     'takeBatch, not of the scroll: the scroll to y=120 (~1.2 s) is stamped at the flush (~2.0 s), so the replay shows ' +
     'the previous position (y=6) at the moment compared',
-  'shadow@load': SUBTREE_ADDS,
-  'shadow@interactions': SUBTREE_ADDS,
-  'iframe@load': 'recorder defect: the iframe keeps its `src` attribute (rrweb records it as rr_src), so the ' +
-    'replayer loads the live page into the replay frame over the recorded, masked document (unmasked live content ' +
-    'in the replay)',
-  'iframe@interactions': 'iframe `src` kept (see iframe@load); and attribute changes inside the same-origin iframe ' +
-    '(style width of #m) are intermittently not recorded at all, while child-list changes are',
+  'iframe@interactions': 'recorder defect: attribute changes inside the same-origin iframe (style width of #m) are ' +
+    'intermittently not recorded, while child-list changes are',
   'cssom@interactions': 'recorder defect: CSSStyleDeclaration edits of a rule (rule.style.setProperty, rrweb ' +
     'StyleDeclaration, source 13) are not recorded: the dashed border set on the `main` rule is missing',
 };
