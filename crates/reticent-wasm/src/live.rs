@@ -714,6 +714,11 @@ impl Live {
             return Ok(());
         }
         self.pending.scrolls.remove(&id);
+        self.push_scroll(id, x, y, now)
+    }
+
+    /// Buffers one Scroll event and remembers when `id` last scrolled (the throttle).
+    fn push_scroll(&mut self, id: u32, x: i32, y: i32, now: u64) -> Result<(), CoreError> {
         self.pending.scroll_times.insert(id, now);
         self.push_incremental(
             IncrementalData::Scroll(ScrollData::with(|d| {
@@ -782,15 +787,7 @@ impl Live {
         let scrolls = std::mem::take(&mut self.pending.scrolls);
         let now = self.clock.now();
         for (id, (x, y)) in scrolls {
-            self.pending.scroll_times.insert(id, now);
-            self.push_incremental(
-                IncrementalData::Scroll(ScrollData::with(|d| {
-                    d.id = id;
-                    d.x = x;
-                    d.y = y;
-                })),
-                48,
-            )?;
+            self.push_scroll(id, x, y, now)?;
         }
         if let Some((w, h)) = self.pending.resize.take() {
             self.pending.resize_time = now;

@@ -448,6 +448,21 @@ fn px(v: f64) -> f64 {
     }
 }
 
+#[cfg(test)]
+impl ElementFacts {
+    /// Test facts: a tag and its attributes, nothing else.
+    pub(crate) fn for_test(tag: &str, attrs: &[(&str, &str)]) -> Self {
+        ElementFacts {
+            tag: tag.into(),
+            attributes: attrs
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 impl Scrubbed {
     /// Test-only constructor, for building arbitrary events in property tests.
@@ -474,14 +489,7 @@ mod rule_tests {
     use super::*;
 
     fn facts(tag: &str, attrs: &[(&str, &str)]) -> ElementFacts {
-        ElementFacts {
-            tag: tag.into(),
-            attributes: attrs
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
-            ..Default::default()
-        }
+        ElementFacts::for_test(tag, attrs)
     }
 
     #[test]

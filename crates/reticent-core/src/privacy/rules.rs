@@ -240,14 +240,7 @@ mod tests {
     use super::*;
 
     fn input(attrs: &[(&str, &str)]) -> ElementFacts {
-        ElementFacts {
-            tag: "input".into(),
-            attributes: attrs
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-                .collect(),
-            ..Default::default()
-        }
+        ElementFacts::for_test("input", attrs)
     }
 
     #[test]
