@@ -549,7 +549,7 @@ const POW6_MOD97: u32 = 27;
 /// End of an IBAN starting at `p`: country, check digits, then 11 to 30
 /// alphanumerics, either packed or in groups of four separated by single
 /// spaces. The longest prefix that passes the mod-97 check wins; it must end
-/// at the end of the alphanumeric run, or where digits meet letters
+/// at the end of the alphanumeric run, or where digits and letters meet
 /// (`…0189EUR`).
 fn iban(b: &[u8], p: usize) -> Option<usize> {
     let head = b.get(p..p + 4)?;
@@ -560,9 +560,15 @@ fn iban(b: &[u8], p: usize) -> Option<usize> {
     let valid =
         |bban: u32, len: usize| (15..=34).contains(&len) && (bban * POW6_MOD97 + tail) % 97 == 1;
     let alnum = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
-    // Where digits meet letters: an item can end there.
-    let seam =
-        |i: usize| b[i - 1].is_ascii_digit() && b.get(i).is_some_and(u8::is_ascii_alphabetic);
+    // Where digits meet letters, either way round: an item can end there
+    // (`…0189EUR`, and `…112B` glued to `06 12…`). Trying more ends only
+    // masks more, and it keeps scrubbing idempotent: a replacement glued
+    // after a letter must not reveal an IBAN the first pass missed.
+    let seam = |i: usize| {
+        b.get(i).is_some_and(|&x| {
+            x.is_ascii_alphanumeric() && x.is_ascii_digit() != b[i - 1].is_ascii_digit()
+        })
+    };
     let mut bban = 0;
     let mut len = 4;
     let mut best = None;
