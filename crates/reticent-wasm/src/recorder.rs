@@ -136,6 +136,22 @@ impl Recorder {
     /// events are then dropped, not retried).
     #[wasm_bindgen(js_name = takeBatch)]
     pub fn take_batch(&mut self, dropped: Option<u32>) -> Result<Option<Vec<u8>>, ReticentError> {
+        match self.take_raw_batch(dropped)? {
+            Some(raw) => Ok(Some(crate::compress::gzip_batch(&raw)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// `takeBatch` without its last step: the batch as MessagePack, not yet
+    /// compressed, for `gzipBatch` to compress elsewhere (a Web Worker).
+    /// Everything else is as `takeBatch`: the buffer is emptied, the sequence
+    /// number advances, `dropped` goes into the header. These bytes must not
+    /// be sent as they are: only `gzipBatch(raw)` is a batch.
+    #[wasm_bindgen(js_name = takeRawBatch)]
+    pub fn take_raw_batch(
+        &mut self,
+        dropped: Option<u32>,
+    ) -> Result<Option<Vec<u8>>, ReticentError> {
         self.sync();
         if !self.gate.is_open() {
             return Ok(None);
@@ -143,7 +159,7 @@ impl Recorder {
         let Some(session) = self.session.as_mut() else {
             return Ok(None);
         };
-        let taken = session.take_batch(&self.engine, dropped.unwrap_or(0));
+        let taken = session.take_raw_batch(&self.engine, dropped.unwrap_or(0));
         if let Err(e) = &taken {
             if e.code != ErrorCode::Encode {
                 self.stop_with(e.clone());
