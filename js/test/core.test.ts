@@ -4,7 +4,7 @@ import { createInit } from '../src/core.js';
 import { ReticentError } from '../src/errors.js';
 import type { ReticentOptions } from '../src/options.js';
 import type { WasmBindings, WasmRecorderOptions } from '../src/wasm/contract.js';
-import { FakeWasm } from './fakes.js';
+import { FakeWasm, fakeGzip } from './fakes.js';
 
 function fakeBindings(ctor?: (o: WasmRecorderOptions) => void) {
   const constructed: WasmRecorderOptions[] = [];
@@ -16,6 +16,7 @@ function fakeBindings(ctor?: (o: WasmRecorderOptions) => void) {
         constructed.push(options);
       }
     },
+    gzipBatch: fakeGzip,
   };
   return { bindings, constructed };
 }
