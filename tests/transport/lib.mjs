@@ -38,11 +38,12 @@ export function wasmBytes() {
   return readFileSync(join(JS_DIR, 'dist', 'reticent_bg.wasm'));
 }
 
-/** Decodes a batch body into its header fields (and the event types). */
+/** Decodes a batch body into its header fields (and the event types, and the data of its Custom events). */
 export function decodeBatch(body) {
   const value = decodeMsgpack(gunzipSync(body));
   const { version, sessionId, pageViewId, sequence, dropped, events } = value;
-  return { version, sessionId, pageViewId, sequence, dropped, types: events.map((e) => e.type), bytes: body.length };
+  const customs = events.filter((e) => e.type === 5).map((e) => e.data);
+  return { version, sessionId, pageViewId, sequence, dropped, types: events.map((e) => e.type), customs, bytes: body.length };
 }
 
 /**
