@@ -75,18 +75,19 @@ export function createInit<Options extends ReticentOptions, Extra>(loader: WasmL
     } catch (thrown) {
       throw toReticentError(thrown);
     }
-    return createRecorder({ wasm, options, compression: compressionOf(bindings) });
+    return createRecorder({ wasm, options, compression: compressionOf(bindings, options.compressInWorker) });
   };
 }
 
 /**
  * Compression for a recorder: in a worker started from the entry point's
- * inlined script when the bindings carry one, else (and as the fallback)
- * with the page's own instance of the module.
+ * inlined script when the bindings carry one and `inWorker` (the
+ * `compressInWorker` option), else (and as the fallback) with the page's own
+ * instance of the module.
  */
-export function compressionOf(bindings: WasmBindings): CompressionDeps {
+export function compressionOf(bindings: WasmBindings, inWorker = true): CompressionDeps {
   const gzip = (raw: Uint8Array): Uint8Array => bindings.gzipBatch(raw);
   const worker = bindings.worker;
-  if (worker === undefined) return { gzip };
+  if (worker === undefined || !inWorker) return { gzip };
   return { gzip, spawnWorker: () => spawnBlobWorker(worker.source, worker.module) };
 }

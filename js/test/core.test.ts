@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createInit } from '../src/core.js';
+import { compressionOf, createInit } from '../src/core.js';
 import { ReticentError } from '../src/errors.js';
 import type { ReticentOptions } from '../src/options.js';
 import type { WasmBindings, WasmRecorderOptions } from '../src/wasm/contract.js';
@@ -109,5 +109,17 @@ describe('createInit', () => {
     await assert.rejects(init({ ...ok } as Slim), (e: unknown) => e instanceof ReticentError && e.message.startsWith('wasmUrl:'));
     await init({ ...ok, wasmUrl: '/r.wasm' });
     assert.deepEqual(seen, ['/r.wasm']);
+  });
+});
+
+describe('compressionOf', () => {
+  const module = {} as WebAssembly.Module;
+  it('offers the worker when the entry inlined one and compressInWorker is true; always the main-thread gzip', () => {
+    const { bindings } = fakeBindings();
+    assert.equal(compressionOf(bindings).spawnWorker, undefined, 'no worker script: main thread only');
+    const withWorker = { ...bindings, worker: { module, source: '/* worker */' } };
+    assert.equal(typeof compressionOf(withWorker).spawnWorker, 'function');
+    assert.equal(compressionOf(withWorker, false).spawnWorker, undefined, 'compressInWorker: false');
+    assert.equal(typeof compressionOf(withWorker, false).gzip, 'function');
   });
 });
