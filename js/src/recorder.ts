@@ -56,11 +56,25 @@ export interface Recorder {
    */
   flush(): Promise<void>;
   /**
-   * With `mode: 'on-trigger'`: sends the recorded window (the last
-   * `triggerWindow` ms or a little more) and records continuously for the
-   * rest of the session. Does nothing in continuous mode, before consent,
-   * or once triggered. `reason` is accepted for forward compatibility but
-   * not yet written into the recording.
+   * Marks this moment in the recording and, with `mode: 'on-trigger'`,
+   * sends the recorded window (the last `triggerWindow` ms or a little more)
+   * and records continuously for the rest of the session.
+   *
+   * The mark is an rrweb Custom event, `{ tag: 'reticent.trigger', payload:
+   * { reason } }` (an empty payload without a string `reason`), created by
+   * the WebAssembly core with `reason` passed through the privacy engine
+   * first: the PII detectors and `privacy.customDetectors` replace what
+   * they find, control characters become spaces, the result is cut to 200
+   * characters, and a reason over 2000 characters is not read at all
+   * (`[reason too long]`). Keep it a short label (`'checkout-failed'`).
+   * An uncaught error or unhandled rejection in the on-trigger window
+   * triggers with the reason `'uncaught error: <TypeError…>'` /
+   * `'unhandled rejection: <…>'`: the error's `name` only, never its message.
+   *
+   * Once recording continuously (continuous mode, or already triggered) it
+   * only adds the mark, which goes with the next batch. Does nothing before
+   * consent, on an excluded page, or while the first snapshot of a large
+   * page is still being taken.
    */
   trigger(reason?: string): void;
   /**
