@@ -37,14 +37,19 @@ async function watchWorkers(page) {
 
 // A strict CSP without blob: workers ('unsafe-inline' only for the test page's own inline script).
 const CSP_NO_BLOB_WORKER = "default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'; worker-src 'none'";
+// The same, allowing the blob: worker (what docs/csp.md recommends).
+const CSP_BLOB_WORKER = "default-src 'none'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self'; worker-src blob:";
 
 describe('compression in a Web Worker', () => {
   let browser;
   let collector;
   before(async () => {
     collector = await startCollector({
-      pages: { '/': testPage(), '/csp': testPage(), '/large': testPage(largeBody(2000)) },
-      pageHeaders: { '/csp': { 'content-security-policy': CSP_NO_BLOB_WORKER } },
+      pages: { '/': testPage(), '/csp': testPage(), '/csp-blob': testPage(), '/large': testPage(largeBody(2000)) },
+      pageHeaders: {
+        '/csp': { 'content-security-policy': CSP_NO_BLOB_WORKER },
+        '/csp-blob': { 'content-security-policy': CSP_BLOB_WORKER },
+      },
       files: await testFiles(),
     });
     browser = await launchBrowser();
@@ -108,6 +113,19 @@ describe('compression in a Web Worker', () => {
     const mainGzips = await page.evaluate(() => __probe.mainGzips);
     assert.equal(mainGzips, 3, 'every batch compressed on the main thread');
     assert.ok(violations.length >= 1, 'the browser did refuse the worker (CSP violation reported)');
+    assert.deepEqual(await allErrors(), []);
+    await page.context().close();
+  });
+
+  it("(b') a strict CSP with worker-src blob: the worker instantiates the module and compresses (no main-thread gzip)", async () => {
+    const before = collector.accepted.length;
+    const { page, allErrors, consoleErrors } = await openPage(browser);
+    await page.goto(`${collector.origin}/csp-blob`);
+    await page.evaluate(() => window.start({ flushInterval: 600_000 }));
+    await page.evaluate(() => window.produce());
+    await collector.waitFor(() => collector.accepted.length >= before + 2, { what: '2 batches' });
+    assert.equal(await page.evaluate(() => __probe.mainGzips), 0, 'compressed in the worker');
+    assert.deepEqual(consoleErrors, []);
     assert.deepEqual(await allErrors(), []);
     await page.context().close();
   });
