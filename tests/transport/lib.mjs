@@ -14,9 +14,9 @@ export const REPO_ROOT = resolve(here, '..', '..');
 export const JS_DIR = join(REPO_ROOT, 'js');
 const jsRequire = createRequire(join(JS_DIR, 'package.json'));
 
-/** Builds fixtures/entry.mjs into one IIFE script (needs `cd js && npm run build` first: pkg/ and dist/). */
+/** Builds fixtures/entry.mjs into one IIFE script (needs `cd js && npm run build` first: pkg/, dist/ and the generated worker script). */
 export async function buildTestBundle() {
-  for (const f of ['pkg/reticent.js', 'dist/reticent_bg.wasm']) {
+  for (const f of ['pkg/reticent.js', 'dist/reticent_bg.wasm', 'src/generated/worker-inline.ts']) {
     if (!existsSync(join(JS_DIR, f))) throw new Error(`js/${f} not found: run \`cd js && npm ci && npm run build\` first`);
   }
   const { build } = jsRequire('esbuild');
