@@ -5,10 +5,12 @@
  * @packageDocumentation
  */
 
+import type { CompressionDeps } from './compressor.js';
 import { ReticentError, toReticentError } from './errors.js';
 import { validateOptions, type ReticentOptions } from './options.js';
 import { createRecorder, type Recorder } from './recorder.js';
 import type { WasmBindings } from './wasm/contract.js';
+import { spawnBlobWorker } from './worker/spawn.js';
 
 /** How an entry point loads the module, and which extra options it owns. */
 export interface WasmLoader<Extra> {
@@ -73,6 +75,19 @@ export function createInit<Options extends ReticentOptions, Extra>(loader: WasmL
     } catch (thrown) {
       throw toReticentError(thrown);
     }
-    return createRecorder({ wasm, options });
+    return createRecorder({ wasm, options, compression: compressionOf(bindings, options.compressInWorker) });
   };
+}
+
+/**
+ * Compression for a recorder: in a worker started from the entry point's
+ * inlined script when the bindings carry one and `inWorker` (the
+ * `compressInWorker` option), else (and as the fallback) with the page's own
+ * instance of the module.
+ */
+export function compressionOf(bindings: WasmBindings, inWorker = true): CompressionDeps {
+  const gzip = (raw: Uint8Array): Uint8Array => bindings.gzipBatch(raw);
+  const worker = bindings.worker;
+  if (worker === undefined || !inWorker) return { gzip };
+  return { gzip, spawnWorker: () => spawnBlobWorker(worker.source, worker.module) };
 }

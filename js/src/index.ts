@@ -16,8 +16,9 @@
  * @packageDocumentation
  */
 
-import initGlue, { Recorder as WasmRecorder } from 'reticent-wasm-glue';
+import initGlue, { gzipBatch, Recorder as WasmRecorder } from 'reticent-wasm-glue';
 import { wasmBase64 } from 'reticent-wasm-inline';
+import { workerSource } from 'reticent-worker-inline';
 import { createInit, type InitFunction } from './core.js';
 import type { ReticentOptions } from './options.js';
 import { decodeBase64 } from './wasm/base64.js';
@@ -36,9 +37,11 @@ export const init: InitFunction<ReticentOptions> = /* @__PURE__ */ createInit<Re
   keys: [],
   pick: () => undefined,
   load: async () => {
-    // Asynchronous instantiation from bytes: no synchronous compile on the main thread.
-    await initGlue({ module_or_path: decodeBase64(wasmBase64) });
-    return { Recorder: WasmRecorder };
+    // Asynchronous compilation from bytes: no synchronous compile on the main
+    // thread. The compiled module is kept for the compression worker.
+    const module = await WebAssembly.compile(decodeBase64(wasmBase64));
+    await initGlue({ module_or_path: module });
+    return { Recorder: WasmRecorder, gzipBatch, worker: { module, source: workerSource } };
   },
 });
 

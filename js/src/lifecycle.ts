@@ -45,13 +45,33 @@ export function listenExit(targets: PageTargets, onExit: () => void): () => void
   };
 }
 
-/** Calls `onError` on the page's uncaught errors (`error`) and unhandled rejections. */
-export function listenErrors(targets: PageTargets, onError: () => void): () => void {
-  const handler = (): void => onError();
-  targets.window.addEventListener('error', handler);
-  targets.window.addEventListener('unhandledrejection', handler);
+/**
+ * Calls `onError` on the page's uncaught errors (`error`) and unhandled
+ * rejections, with a reason naming the kind and only the error's type
+ * (`"uncaught error: TypeError"`, `"unhandled rejection"`): never its
+ * message, which may hold anything.
+ */
+export function listenErrors(targets: PageTargets, onError: (reason: string) => void): () => void {
+  const onUncaught = (event: Event): void => onError(errorReason('uncaught error', (event as ErrorEvent).error));
+  const onRejection = (event: Event): void =>
+    onError(errorReason('unhandled rejection', (event as PromiseRejectionEvent).reason));
+  targets.window.addEventListener('error', onUncaught);
+  targets.window.addEventListener('unhandledrejection', onRejection);
   return () => {
-    targets.window.removeEventListener('error', handler);
-    targets.window.removeEventListener('unhandledrejection', handler);
+    targets.window.removeEventListener('error', onUncaught);
+    targets.window.removeEventListener('unhandledrejection', onRejection);
   };
+}
+
+/** `kind`, with the type of `thrown` when it is an `Error` (its `name`, never its message). */
+export function errorReason(kind: string, thrown: unknown): string {
+  try {
+    if (thrown instanceof Error) {
+      const name = thrown.name;
+      if (typeof name === 'string' && name !== '') return `${kind}: ${name.slice(0, 100)}`;
+    }
+  } catch {
+    // A hostile getter: the kind alone.
+  }
+  return kind;
 }

@@ -143,6 +143,18 @@ export interface ReticentOptions {
    * Default `false` (browsers have deprecated it).
    */
   respectDoNotTrack?: boolean;
+  /**
+   * Compress batches (gzip) in a Web Worker running the same WebAssembly
+   * module, so the page's main thread only pays for encoding. Default
+   * `true`. The worker starts from a `blob:` URL: under a CSP without
+   * `worker-src blob:` (or `script-src blob:` when there is no
+   * `worker-src`), the browser refuses it, reports a CSP violation, and the
+   * recorder compresses on the main thread instead. `false` compresses on
+   * the main thread from the start (no worker, no violation report).
+   * Batches are compressed either way, and page exit always compresses on
+   * the main thread (it must be synchronous).
+   */
+  compressInWorker?: boolean;
   /** Privacy settings; see {@link PrivacyOptions}. */
   privacy?: PrivacyOptions;
   /**
@@ -264,6 +276,8 @@ export interface ResolvedOptions {
   readonly respectGlobalPrivacyControl: boolean;
   /** See {@link ReticentOptions.respectDoNotTrack}. */
   readonly respectDoNotTrack: boolean;
+  /** See {@link ReticentOptions.compressInWorker}. */
+  readonly compressInWorker: boolean;
   /** Privacy settings, in the shape the WebAssembly core expects. */
   readonly privacy: ResolvedPrivacy;
   /** See {@link ReticentOptions.flushInterval}. */
@@ -306,6 +320,7 @@ const OPTION_KEYS: readonly string[] = [
   'consent',
   'respectGlobalPrivacyControl',
   'respectDoNotTrack',
+  'compressInWorker',
   'privacy',
   'flushInterval',
   'headers',
@@ -376,6 +391,7 @@ export function validateOptions(raw: unknown, extraKeys: readonly string[] = [])
     consent: resolveConsent(raw.consent),
     respectGlobalPrivacyControl: validateBoolean('respectGlobalPrivacyControl', raw.respectGlobalPrivacyControl, true),
     respectDoNotTrack: validateBoolean('respectDoNotTrack', raw.respectDoNotTrack, false),
+    compressInWorker: validateBoolean('compressInWorker', raw.compressInWorker, true),
     privacy: validatePrivacy(raw.privacy),
     flushInterval: validateFlushInterval(raw.flushInterval),
     headers: validateHeaders(raw.headers),

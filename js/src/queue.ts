@@ -62,6 +62,8 @@ export class BatchQueue {
   private entries: Entry[] = [];
   private heldBytes = 0;
   private pendingDropped = 0;
+  /** Part of {@link pendingDropped} written into batches taken but not pushed yet. */
+  private claimed = 0;
   private droppedTotal = 0;
   private backoffTimer: unknown = undefined;
   private closed = false;
@@ -71,9 +73,31 @@ export class BatchQueue {
     this.random = deps.random ?? Math.random;
   }
 
-  /** Dropped batches not yet reported in a batch header: pass it to `takeBatch(dropped)`. */
+  /**
+   * Dropped batches not yet reported in a batch header: pass it to
+   * `takeBatch(dropped)` when the batch is pushed at once (else see
+   * {@link claimDropped}).
+   */
   get dropped(): number {
     return this.pendingDropped;
+  }
+
+  /**
+   * The `dropped` value for a batch taken now but pushed later (it is
+   * compressed meanwhile): {@link dropped} less what batches taken earlier
+   * and not pushed yet already carry, so no drop is written twice. Pass the
+   * result to `takeBatch` and to {@link push}, or to {@link releaseClaim}
+   * when no batch was taken after all.
+   */
+  claimDropped(): number {
+    const n = Math.max(0, this.pendingDropped - this.claimed);
+    this.claimed += n;
+    return n;
+  }
+
+  /** Gives back a {@link claimDropped} whose batch will never be pushed. */
+  releaseClaim(carried: number): void {
+    this.claimed = Math.max(0, this.claimed - carried);
   }
 
   /** Batches dropped since the queue was created (413/4xx answers and overflow). */
@@ -102,6 +126,7 @@ export class BatchQueue {
    *   retry (so it never waits for a dead endpoint); it never rejects.
    */
   push(bytes: Uint8Array, sequence: number, carried: number, exit = false): Promise<void> {
+    this.releaseClaim(carried);
     if (this.closed) return Promise.resolve();
     this.pendingDropped = Math.max(0, this.pendingDropped - carried);
     return new Promise<void>((resolve) => {
@@ -150,6 +175,7 @@ export class BatchQueue {
     this.entries = [];
     this.heldBytes = 0;
     this.pendingDropped = 0;
+    this.claimed = 0;
     for (const e of entries) resolveAll(e);
   }
 

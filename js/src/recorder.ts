@@ -6,12 +6,14 @@
  */
 
 import { createBeacon } from './beacon.js';
+import { Compressor, type CompressionDeps } from './compressor.js';
 import { browserOptsOut, createAdapter, ManualAdapter, type ConsentAdapter, type ConsentSignal } from './consent/index.js';
 import { ReticentError, toReticentError } from './errors.js';
 import { randomId } from './ids.js';
 import { browserTargets, listenErrors, listenExit, type PageTargets } from './lifecycle.js';
 import type { ResolvedOptions } from './options.js';
 import { BatchQueue } from './queue.js';
+import { CompressionPipeline } from './pipeline.js';
 import { browserSessionStorage, openSession, SessionStore, type SessionEntry, type StorageLike } from './session.js';
 import { createTransport, hookTransport, KeepaliveBudget, type SendInfo, type SendOutcome } from './transport.js';
 import { TriggerWindow } from './trigger.js';
@@ -54,11 +56,25 @@ export interface Recorder {
    */
   flush(): Promise<void>;
   /**
-   * With `mode: 'on-trigger'`: sends the recorded window (the last
-   * `triggerWindow` ms or a little more) and records continuously for the
-   * rest of the session. Does nothing in continuous mode, before consent,
-   * or once triggered. `reason` is accepted for forward compatibility but
-   * not yet written into the recording.
+   * Marks this moment in the recording and, with `mode: 'on-trigger'`,
+   * sends the recorded window (the last `triggerWindow` ms or a little more)
+   * and records continuously for the rest of the session.
+   *
+   * The mark is an rrweb Custom event, `{ tag: 'reticent.trigger', payload:
+   * { reason } }` (an empty payload without a string `reason`), created by
+   * the WebAssembly core with `reason` passed through the privacy engine
+   * first: the PII detectors and `privacy.customDetectors` replace what
+   * they find, control characters become spaces, the result is cut to 200
+   * characters, and a reason over 2000 characters is not read at all
+   * (`[reason too long]`). Keep it a short label (`'checkout-failed'`).
+   * An uncaught error or unhandled rejection in the on-trigger window
+   * triggers with the reason `'uncaught error: <TypeError…>'` /
+   * `'unhandled rejection: <…>'`: the error's `name` only, never its message.
+   *
+   * Once recording continuously (continuous mode, or already triggered) it
+   * only adds the mark, which goes with the next batch. Does nothing before
+   * consent, on an excluded page, or while the first snapshot of a large
+   * page is still being taken.
    */
   trigger(reason?: string): void;
   /**
@@ -86,6 +102,11 @@ export interface RecorderDeps {
   readonly wasm: WasmRecorder;
   /** Validated options. */
   readonly options: ResolvedOptions;
+  /**
+   * How batches are compressed: the module's `gzipBatch` (main thread) and,
+   * when the entry point can start one, the compression worker.
+   */
+  readonly compression: CompressionDeps;
   /**
    * Makes one attempt to deliver a batch; defaults to the `transport` option,
    * else `fetch` on `options.endpoint` (see transport.ts). May resolve an
@@ -165,6 +186,8 @@ export function createRecorder(deps: RecorderDeps): Recorder {
   /** Pending events that are not activity: the snapshot a checkpoint buffered. */
   let baseline = 0;
   let queue: BatchQueue | undefined;
+  /** Batches being compressed (created at the first batch: nothing exists before consent). */
+  let pipeline: CompressionPipeline | undefined;
   /** The on-trigger mode's closed segments, while waiting for the trigger. */
   let kept: TriggerWindow | undefined;
   /** Handles of live intervals, and removers of live listeners: all cleared by {@link quiesce}. */
@@ -204,6 +227,22 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     return queue;
   }
 
+  function getPipeline(): CompressionPipeline {
+    if (pipeline === undefined) {
+      pipeline = new CompressionPipeline(new Compressor({ ...deps.compression, timers }), (thrown) => fail(thrown));
+    }
+    return pipeline;
+  }
+
+  /** Drops every batch being compressed (and ends the worker with them). */
+  function dropCompressing(): void {
+    try {
+      pipeline?.clear();
+    } catch {
+      // Its results are ignored anyway once cleared.
+    }
+  }
+
   /** Clears every interval and listener of the current page view. */
   function quiesce(): void {
     const handles = intervals;
@@ -224,6 +263,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
         // A listener we cannot remove only calls back into a stopped recorder.
       }
     }
+    kept?.close();
     kept = undefined;
   }
 
@@ -232,6 +272,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     if (state === 'stopped') return;
     state = 'stopped';
     quiesce();
+    dropCompressing();
     queue?.close();
     stopAdapter();
     try {
@@ -266,18 +307,34 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     return guard(() => intervals.push(timers.setInterval(callback, ms))).ok;
   }
 
-  /** Takes the pending events as one batch (with the drop count) into the queue. */
+  /**
+   * Takes the pending events as one batch (with the drop count) and hands it
+   * to the compression stage, which puts it into the queue in order. With
+   * `exit`, compression does not start: the caller drains the stage on this
+   * thread next (page exit).
+   */
   function takeIntoQueue(exit = false): Promise<void> {
     const q = getQueue();
-    const carried = q.dropped;
     const pending = guard(() => wasm.pendingEvents());
     if (!pending.ok) return Promise.resolve();
-    const taken = guard(() => wasm.takeBatch(carried));
-    if (!taken.ok || taken.value === undefined) return Promise.resolve();
+    const carried = q.claimDropped();
+    const taken = guard(() => wasm.takeRawBatch(carried));
+    if (!taken.ok) return Promise.resolve();
+    if (taken.value === undefined) {
+      q.releaseClaim(carried);
+      return Promise.resolve();
+    }
     baseline = 0;
-    const bytes = taken.value;
-    if (pending.value >= MIN_EVENTS_TO_ESTIMATE) bytesPerEvent = bytes.byteLength / pending.value;
-    return q.push(bytes, sequence++, carried, exit);
+    const events = pending.value;
+    const seq = sequence++;
+    return getPipeline().submit(
+      taken.value,
+      (bytes, toExit) => {
+        if (events >= MIN_EVENTS_TO_ESTIMATE) bytesPerEvent = bytes.byteLength / events;
+        return q.push(bytes, seq, carried, toExit);
+      },
+      exit,
+    );
   }
 
   /**
@@ -383,9 +440,14 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     if (state !== 'granted' || phase !== 'window' || kept === undefined) return;
     if (!alive() || enteredExcludedPage() || checkSession()) return;
     const w = kept;
-    const taken = guard(() => wasm.takeBatch(0));
+    const taken = guard(() => wasm.takeRawBatch(0));
     if (!taken.ok) return;
-    if (taken.value !== undefined) w.add({ bytes: taken.value, sequence: sequence++ });
+    if (taken.value !== undefined) {
+      const seq = sequence++;
+      getPipeline()
+        .submit(taken.value, (bytes) => w.add({ bytes, sequence: seq }))
+        .catch(() => undefined);
+    }
     if (!guard(() => wasm.checkpoint()).ok) return;
     const pending = guard(() => wasm.pendingEvents());
     baseline = pending.ok ? pending.value : 0;
@@ -393,7 +455,11 @@ export function createRecorder(deps: RecorderDeps): Recorder {
 
   function onExit(): void {
     if (state !== 'granted' || phase !== 'continuous' || !alive()) return;
+    // Synchronous: the page may not live to run a worker's answer. Every
+    // batch still being compressed, and the last one, are compressed here.
     takeIntoQueue(true).catch(() => undefined);
+    guard(() => getPipeline().drainNow());
+    if (state !== 'granted') return;
     guard(() => getQueue().sendForExit());
   }
 
@@ -431,7 +497,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       if (!every(options.triggerWindow / 2, segmentTick)) return;
       const page = deps.page ?? browserTargets();
       if (page) {
-        const added = guard(() => listenErrors(page, () => trigger()));
+        const added = guard(() => listenErrors(page, (name) => trigger(name)));
         if (added.ok) removers.push(added.value);
       }
     } else {
@@ -452,15 +518,27 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     }
   }
 
-  function trigger(): void {
-    if (state !== 'granted' || phase !== 'window' || kept === undefined || session === undefined) return;
-    const segments = kept.drain();
-    quiesce();
+  /**
+   * `recorder.trigger(reason)`, or an uncaught error in the window phase:
+   * records the reason (scrubbed by the core) and, in the window phase,
+   * sends the window and records continuously from now on.
+   */
+  function trigger(reason: string | undefined): void {
+    if (state !== 'granted' || session === undefined) return;
+    if (phase === 'continuous') {
+      guard(() => wasm.recordTrigger(reason));
+      return;
+    }
+    if (phase !== 'window' || kept === undefined) return;
+    const w = kept;
     const q = getQueue();
-    for (const s of segments) q.push(s.bytes, s.sequence, 0).catch(() => undefined);
+    // Segments still being compressed follow the ones held, in order.
+    w.release((s) => void q.push(s.bytes, s.sequence, 0).catch(() => undefined));
+    quiesce();
     const entry = session;
     entry.triggered = true;
     if (!guard(() => store.write(entry)).ok) return;
+    if (!guard(() => wasm.recordTrigger(reason)).ok) return;
     startContinuous();
   }
 
@@ -488,6 +566,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     state = 'withdrawn';
     phase = 'idle';
     quiesce();
+    dropCompressing();
     queue?.clear();
     session = undefined;
     guard(() => store.remove());
@@ -528,8 +607,12 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       return takeIntoQueue().catch(() => undefined);
     },
 
-    trigger(): void {
-      trigger();
+    trigger(reason?: string): void {
+      try {
+        trigger(typeof reason === 'string' ? reason : undefined);
+      } catch (thrown) {
+        fail(thrown);
+      }
     },
 
     stop(): void {
@@ -537,6 +620,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       const wasGranted = state === 'granted';
       state = 'stopped';
       quiesce();
+      dropCompressing();
       queue?.close();
       stopAdapter();
       if (wasGranted) {

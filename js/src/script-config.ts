@@ -28,6 +28,7 @@ export const SCRIPT_ATTRIBUTES: ReadonlyArray<readonly [attribute: string, optio
   ['data-credentials', 'credentials', 'string'],
   ['data-respect-global-privacy-control', 'respectGlobalPrivacyControl', 'boolean'],
   ['data-respect-do-not-track', 'respectDoNotTrack', 'boolean'],
+  ['data-compress-in-worker', 'compressInWorker', 'boolean'],
 ];
 
 /**

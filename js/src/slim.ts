@@ -15,9 +15,11 @@
  * @packageDocumentation
  */
 
-import initGlue, { Recorder as WasmRecorder } from 'reticent-wasm-glue';
+import initGlue, { gzipBatch, Recorder as WasmRecorder } from 'reticent-wasm-glue';
+import { workerSource } from 'reticent-worker-inline';
 import { createInit, type InitFunction } from './core.js';
 import { invalid, type ReticentOptions } from './options.js';
+import { compileFromUrl } from './wasm/compile.js';
 
 /** Options of the slim entry's `init()`. */
 export interface SlimOptions extends ReticentOptions {
@@ -50,8 +52,10 @@ export const init: InitFunction<SlimOptions> = /* @__PURE__ */ createInit<SlimOp
     throw invalid('wasmUrl', 'expected the URL of reticent.wasm (a string or a URL)', url);
   },
   load: async (wasmUrl) => {
-    await initGlue({ module_or_path: wasmUrl });
-    return { Recorder: WasmRecorder };
+    // Compiled here (not by the glue) so the compression worker gets the same module.
+    const module = await compileFromUrl(wasmUrl);
+    await initGlue({ module_or_path: module });
+    return { Recorder: WasmRecorder, gzipBatch, worker: { module, source: workerSource } };
   },
 });
 

@@ -22,6 +22,9 @@ export interface Segment {
 export class TriggerWindow {
   private segments: Segment[] = [];
   private held = 0;
+  /** After {@link release}: where later segments go. */
+  private forward: ((segment: Segment) => void) | undefined;
+  private closed = false;
 
   /**
    * @param keep - closed segments kept (2: see the module comment).
@@ -32,8 +35,18 @@ export class TriggerWindow {
     private readonly maxBytes: number,
   ) {}
 
-  /** Adds a closed segment, forgetting the oldest beyond `keep` or the byte cap. */
+  /**
+   * Adds a closed segment, forgetting the oldest beyond `keep` or the byte
+   * cap. After {@link release} it goes straight to the release's sink;
+   * after {@link close} it is dropped. (Segments arrive late: they are
+   * compressed after they are cut.)
+   */
   add(segment: Segment): void {
+    if (this.forward) {
+      this.forward(segment);
+      return;
+    }
+    if (this.closed) return;
     this.segments.push(segment);
     this.held += segment.bytes.byteLength;
     while (this.segments.length > this.keep || (this.held > this.maxBytes && this.segments.length > 1)) {
@@ -48,6 +61,23 @@ export class TriggerWindow {
     this.segments = [];
     this.held = 0;
     return out;
+  }
+
+  /**
+   * The trigger: hands every segment held to `sink`, oldest first, and every
+   * segment added later too (those still being compressed).
+   */
+  release(sink: (segment: Segment) => void): void {
+    if (this.closed || this.forward) return;
+    this.forward = sink;
+    for (const s of this.drain()) sink(s);
+  }
+
+  /** The window is abandoned (new session, excluded page, withdrawal): drops what it holds and what comes later. Does nothing once released. */
+  close(): void {
+    if (this.forward) return;
+    this.closed = true;
+    this.drain();
   }
 
   /** Bytes held. */

@@ -15,7 +15,7 @@ import { usercentricsV2Signal, usercentricsV3Signal, UsercentricsAdapter } from 
 import { ReticentError } from '../src/errors.js';
 import { validateOptions } from '../src/options.js';
 import { createRecorder } from '../src/recorder.js';
-import { FakeWasm, ManualTimers, recordingSend } from './fakes.js';
+import { FakeWasm, ManualTimers, recordingSend, fakeCompression } from './fakes.js';
 
 /** A fake window: an EventTarget with manual timers and a document EventTarget. */
 function fakeGlobal(extra: Record<string, unknown> = {}): Global & { tick(): void } {
@@ -485,7 +485,7 @@ describe('recorder and adapters', () => {
     const { send, sent } = recordingSend();
     const options = validateOptions({ endpoint: '/i', consent, onError: () => {} });
     const adapter = createAdapter(options.consent, fakeGlobal());
-    const recorder = createRecorder({ wasm, options, send, timers: new ManualTimers(), newId: () => 'id', adapter, optedOut });
+    const recorder = createRecorder({ wasm, options, compression: fakeCompression(), send, timers: new ManualTimers(), newId: () => 'id', adapter, optedOut });
     return { wasm, sent, recorder, adapter };
   }
   it('a CMP grant starts, a CMP refusal stops; the page cannot grant for the CMP', () => {

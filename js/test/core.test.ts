@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createInit } from '../src/core.js';
+import { compressionOf, createInit } from '../src/core.js';
 import { ReticentError } from '../src/errors.js';
 import type { ReticentOptions } from '../src/options.js';
 import type { WasmBindings, WasmRecorderOptions } from '../src/wasm/contract.js';
-import { FakeWasm } from './fakes.js';
+import { FakeWasm, fakeGzip } from './fakes.js';
 
 function fakeBindings(ctor?: (o: WasmRecorderOptions) => void) {
   const constructed: WasmRecorderOptions[] = [];
@@ -16,6 +16,7 @@ function fakeBindings(ctor?: (o: WasmRecorderOptions) => void) {
         constructed.push(options);
       }
     },
+    gzipBatch: fakeGzip,
   };
   return { bindings, constructed };
 }
@@ -108,5 +109,17 @@ describe('createInit', () => {
     await assert.rejects(init({ ...ok } as Slim), (e: unknown) => e instanceof ReticentError && e.message.startsWith('wasmUrl:'));
     await init({ ...ok, wasmUrl: '/r.wasm' });
     assert.deepEqual(seen, ['/r.wasm']);
+  });
+});
+
+describe('compressionOf', () => {
+  const module = {} as WebAssembly.Module;
+  it('offers the worker when the entry inlined one and compressInWorker is true; always the main-thread gzip', () => {
+    const { bindings } = fakeBindings();
+    assert.equal(compressionOf(bindings).spawnWorker, undefined, 'no worker script: main thread only');
+    const withWorker = { ...bindings, worker: { module, source: '/* worker */' } };
+    assert.equal(typeof compressionOf(withWorker).spawnWorker, 'function');
+    assert.equal(compressionOf(withWorker, false).spawnWorker, undefined, 'compressInWorker: false');
+    assert.equal(typeof compressionOf(withWorker, false).gzip, 'function');
   });
 });

@@ -1,11 +1,15 @@
 // Test doubles: a scriptable wasm Recorder, manual timers, a recording send/fetch.
+import type { CompressionDeps, WorkerLike } from '../src/compressor.js';
 import type { Timers } from '../src/recorder.js';
+import type { ToWorker } from '../src/worker/protocol.js';
 import type { WasmRecorder } from '../src/wasm/contract.js';
 
 export type Method =
   | 'grantConsent'
   | 'withdrawConsent'
   | 'takeBatch'
+  | 'takeRawBatch'
+  | 'recordTrigger'
   | 'checkpoint'
   | 'takeError'
   | 'mirrorSize'
@@ -88,6 +92,34 @@ export class FakeWasm implements WasmRecorder {
     this.pending = [];
     return out;
   }
+  /**
+   * The fake module's batches are their events' text, concatenated; the
+   * fake "gzip" ({@link fakeGzip}) puts a gzip header in front, which the
+   * recording sends check, so every batch sent went through compression.
+   */
+  takeRawBatch(dropped?: number): Uint8Array | undefined {
+    this.enter('takeRawBatch');
+    this.droppedArgs.push(dropped ?? 0);
+    if (this.pending.length === 0) return undefined;
+    const total = this.pending.reduce((n, b) => n + b.length, 0);
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const b of this.pending) {
+      out.set(b, at);
+      at += b.length;
+    }
+    this.pending = [];
+    return out;
+  }
+  /** The reasons recordTrigger recorded (as the core would, in the buffer). */
+  triggers: Array<string | undefined> = [];
+  recordTrigger(reason?: string): boolean {
+    this.enter('recordTrigger');
+    if (this.state !== 'granted') return false;
+    this.triggers.push(reason);
+    this.pending.push(new TextEncoder().encode(`trigger(${reason ?? ''})`));
+    return true;
+  }
   pendingEvents(): number {
     this.enter('pendingEvents');
     return this.pending.length;
@@ -161,7 +193,7 @@ export class ManualTimers implements Timers {
 export function recordingSend(result: boolean | 'reject' | 'throw' = true) {
   const sent: string[] = [];
   const send = (batch: Uint8Array): Promise<boolean> => {
-    sent.push(new TextDecoder().decode(batch));
+    sent.push(batchText(batch));
     if (result === 'throw') throw new Error('send threw');
     if (result === 'reject') return Promise.reject(new Error('send rejected'));
     return Promise.resolve(result);
@@ -228,5 +260,86 @@ export class FakePage {
     let n = 0;
     for (const s of this.listeners.values()) n += s.size;
     return n;
+  }
+}
+
+/**
+ * The fake "gzip": the text behind a gzip header, so the compressor's check
+ * passes and {@link batchText} can tell a compressed batch from a raw one.
+ */
+export function fakeGzip(raw: Uint8Array): Uint8Array {
+  const text = new TextDecoder().decode(raw);
+  // A real gzip header, so the compressor's check (it starts 1f 8b, 18+ bytes) passes.
+  const body = new TextEncoder().encode(text);
+  const out = new Uint8Array(GZ_MAGIC.length + body.length);
+  out.set(GZ_MAGIC);
+  out.set(body, GZ_MAGIC.length);
+  return out;
+}
+
+/** 18 bytes that start like a gzip member. */
+const GZ_MAGIC = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+/** The text of a {@link fakeGzip} output, or `RAW:` and the text of anything else (never expected). */
+export function batchText(bytes: Uint8Array): string {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) return new TextDecoder().decode(bytes.subarray(GZ_MAGIC.length));
+  return `RAW:${new TextDecoder().decode(bytes)}`;
+}
+
+/** Main-thread compression with {@link fakeGzip}, counting calls. */
+export function fakeCompression(log: string[] = []): CompressionDeps & { log: string[] } {
+  return {
+    log,
+    gzip: (raw) => {
+      log.push(`main:${new TextDecoder().decode(raw)}`);
+      return fakeGzip(raw);
+    },
+  };
+}
+
+/** A scriptable compression worker: answers when told, can crash or hang. */
+export class FakeWorker implements WorkerLike {
+  onmessage: ((event: { readonly data: unknown }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  onmessageerror: ((event: unknown) => void) | null = null;
+  received: ToWorker[] = [];
+  terminated = false;
+  postMessage(message: ToWorker): void {
+    if (this.terminated) throw new Error('terminated');
+    // Structured clone: the worker gets a copy.
+    this.received.push(message.type === 'gzip' ? { ...message, raw: message.raw.slice() } : message);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  /** Gzip jobs received and not answered, oldest first. */
+  get jobs(): Array<{ id: number; raw: Uint8Array }> {
+    return this.received.filter((m): m is Extract<ToWorker, { type: 'gzip' }> => m.type === 'gzip');
+  }
+  private answered = new Set<number>();
+  /** Answers `ready`. */
+  ready(): void {
+    this.onmessage?.({ data: { type: 'ready' } });
+  }
+  /** Answers the oldest unanswered job (or job `id`) with its fakeGzip bytes, marked as from the worker. */
+  answer(id?: number): void {
+    const job = this.jobs.find((j) => !this.answered.has(j.id) && (id === undefined || j.id === id));
+    if (!job) throw new Error('no job to answer');
+    this.answered.add(job.id);
+    const bytes = fakeGzip(new TextEncoder().encode(`w:${new TextDecoder().decode(job.raw)}`));
+    this.onmessage?.({ data: { type: 'done', id: job.id, bytes } });
+  }
+  /** Answers every unanswered job, in order. */
+  answerAll(): void {
+    while (this.jobs.some((j) => !this.answered.has(j.id))) this.answer();
+  }
+  /** The worker dies (uncaught error in it, or a script the CSP blocked). */
+  crash(): void {
+    this.onerror?.({ type: 'error' });
+  }
+  /** Answers `failed` for the oldest job. */
+  fail(): void {
+    const job = this.jobs.find((j) => !this.answered.has(j.id));
+    if (job) this.onmessage?.({ data: { type: 'failed', id: job.id, message: 'boom' } });
   }
 }

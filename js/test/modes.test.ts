@@ -6,7 +6,7 @@ import { validateOptions, type ReticentOptions } from '../src/options.js';
 import { createRecorder, type Recorder } from '../src/recorder.js';
 import { SESSION_KEY } from '../src/session.js';
 import type { SendInfo } from '../src/transport.js';
-import { FakePage, FakeStorage, FakeWasm, ManualTimers, settle } from './fakes.js';
+import { FakePage, FakeStorage, FakeWasm, ManualTimers, settle, fakeCompression, batchText } from './fakes.js';
 
 const T0 = 1_800_000_000_000;
 const MIN = 60_000;
@@ -37,6 +37,7 @@ function setup(
   const recorder = createRecorder({
     wasm,
     options,
+    compression: fakeCompression(),
     timers,
     page,
     storage: () => storage,
@@ -48,7 +49,7 @@ function setup(
       return id;
     },
     send: (batch, info) => {
-      sent.push({ text: new TextDecoder().decode(batch), info });
+      sent.push({ text: batchText(batch), info });
       return Promise.resolve((shared.answer?.() as boolean | undefined) ?? true);
     },
   });
@@ -213,7 +214,8 @@ describe("mode: 'on-trigger'", () => {
     // Segments: [snapshot e1] [cp1 e2] [cp2 e3] [cp3 e4] [cp4 e5] | open: cp5 e6. Kept: the last two closed + the open one.
     assert.deepEqual(
       s.sent.map((x) => x.text),
-      ['checkpoint3e4', 'checkpoint4e5', 'checkpoint5e6'],
+      ['checkpoint3e4', 'checkpoint4e5', 'checkpoint5e6trigger(checkout failed)'],
+      'the reason is recorded (by the core) after the open segment',
     );
     assert.deepEqual(s.sent.map((x) => x.info.sequence), [3, 4, 5], 'sequence numbers as the core counted them');
     assert.equal(stored(s).triggered, true);
@@ -224,7 +226,8 @@ describe("mode: 'on-trigger'", () => {
     assert.equal(s.wasm.calls.filter((c) => c === 'checkpoint').length, 5, 'no more segments');
     s.recorder.trigger();
     await settle();
-    assert.equal(s.sent.length, 4, 'a second trigger does nothing');
+    assert.equal(s.sent.length, 4, 'a second trigger sends nothing by itself…');
+    assert.deepEqual(s.wasm.triggers, ['checkout failed', undefined], '…it only records its marker');
   });
 
   it('an uncaught error or unhandled rejection triggers it (listeners only after consent, removed after)', async () => {
@@ -238,6 +241,8 @@ describe("mode: 'on-trigger'", () => {
       await settle();
       assert.equal(s.sent.length, 1, `${type} sent the window`);
       assert.match(s.sent[0]!.text, /^snapshot /);
+      const reason = type === 'error' ? 'uncaught error' : 'unhandled rejection';
+      assert.ok(s.sent[0]!.text.endsWith(`trigger(${reason})`), s.sent[0]!.text);
       assert.equal(s.page.count, 2, 'the two error listeners gone; visibilitychange + pagehide added');
       s.recorder.stop();
       assert.equal(s.page.count, 0);
@@ -255,7 +260,7 @@ describe("mode: 'on-trigger'", () => {
     assert.equal(b.sent.length, 1);
   });
 
-  it('trigger() is a no-op before consent and in continuous mode', async () => {
+  it('trigger() is a no-op before consent; in continuous mode it only records its marker', async () => {
     const s = setup({ mode: 'on-trigger' });
     s.recorder.trigger();
     await settle();
@@ -263,9 +268,12 @@ describe("mode: 'on-trigger'", () => {
     const c = setup();
     c.recorder.grantConsent();
     await settle();
-    c.recorder.trigger();
+    c.recorder.trigger('marked');
     await settle();
     assert.equal(c.sent.length, 1);
+    assert.deepEqual(c.wasm.triggers, ['marked']);
+    await c.recorder.flush();
+    assert.equal(c.sent.at(-1)?.text, 'trigger(marked)', 'goes with the next batch');
   });
 
   it('withdrawal drops the window', async () => {
@@ -307,19 +315,19 @@ describe('flush by size', () => {
     s.recorder.grantConsent();
     await settle();
     assert.deepEqual([...s.timers.live.values()].map((t) => t.ms).sort(), [1000, 60_000]);
-    // Learn: 20 events of 10 bytes → 10 bytes per event.
+    // Learn: 20 events of 10 bytes, compressed (the fake gzip adds an 18-byte header) → 10.9 bytes per event.
     for (let i = 0; i < 20; i++) s.wasm.record('0123456789');
     await s.recorder.flush();
-    // 100 events × 10 ≈ 1000 bytes: under the budget.
-    for (let i = 0; i < 100; i++) s.wasm.record('0123456789');
+    // 90 events × 10.9 ≈ 981 bytes: under the budget.
+    for (let i = 0; i < 90; i++) s.wasm.record('0123456789');
     s.timers.fireEvery(1000);
     await settle();
     assert.equal(s.sent.length, 2);
-    for (let i = 0; i < 3; i++) s.wasm.record('0123456789');
+    for (let i = 0; i < 4; i++) s.wasm.record('0123456789');
     s.timers.fireEvery(1000);
     await settle();
     assert.equal(s.sent.length, 3, 'over the budget: flushed early');
-    assert.equal(s.sent[2]!.text.length, 1030);
+    assert.equal(s.sent[2]!.text.length, 940);
   });
 });
 
@@ -346,11 +354,11 @@ describe('the transport option', () => {
       endpoint: '/unused',
       consent: 'manual',
       transport: (batch: Uint8Array, info: { sequence?: number; exit?: boolean }) => {
-        got.push([new TextDecoder().decode(batch), info]);
+        got.push([batchText(batch), info]);
         return Promise.resolve(true);
       },
     });
-    const recorder = createRecorder({ wasm, options, timers: new ManualTimers(), storage: () => new FakeStorage() });
+    const recorder = createRecorder({ wasm, options, compression: fakeCompression(), timers: new ManualTimers(), storage: () => new FakeStorage() });
     recorder.grantConsent();
     await settle();
     await settle();

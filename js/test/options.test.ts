@@ -114,6 +114,7 @@ describe('validateOptions: invalid input', () => {
     { name: 'missing consent', raw: { endpoint: '/i' }, code: 'INVALID_OPTION', option: 'consent', replace: true },
     { name: "consent 'auto'", raw: { consent: 'auto' }, code: 'INVALID_OPTION', option: 'consent' },
     { name: 'consent true', raw: { consent: true }, code: 'INVALID_OPTION', option: 'consent' },
+    { name: 'compressInWorker a string', raw: { compressInWorker: 'false' }, code: 'INVALID_OPTION', option: 'compressInWorker' },
     { name: 'flushInterval negative', raw: { flushInterval: -1 }, code: 'INVALID_OPTION', option: 'flushInterval' },
     { name: 'flushInterval too small', raw: { flushInterval: 249 }, code: 'INVALID_OPTION', option: 'flushInterval' },
     { name: 'flushInterval too large', raw: { flushInterval: 600001 }, code: 'INVALID_OPTION', option: 'flushInterval' },

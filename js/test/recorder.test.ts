@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { ReticentError } from '../src/errors.js';
 import { validateOptions } from '../src/options.js';
 import { createRecorder, type Recorder } from '../src/recorder.js';
-import { FakeWasm, ManualTimers, recordingSend, settle, type Method } from './fakes.js';
+import { FakeWasm, ManualTimers, recordingSend, settle, type Method, fakeCompression } from './fakes.js';
 
 interface Setup {
   wasm: FakeWasm;
@@ -22,7 +22,7 @@ function setup(opts: { send?: ReturnType<typeof recordingSend>; onError?: (e: Re
   const options = validateOptions({ endpoint: '/ingest', consent: 'manual', flushInterval: 1000, onError });
   let n = 0;
   const newId = opts.newId ?? (() => `id${++n}`);
-  const recorder = createRecorder({ wasm, options, send, timers, newId });
+  const recorder = createRecorder({ wasm, options, compression: fakeCompression(), send, timers, newId });
   return { wasm, timers, sent, errors, recorder };
 }
 
@@ -56,7 +56,7 @@ describe('before consent', () => {
     const wasm = new FakeWasm();
     const timers = new ManualTimers();
     const options = validateOptions({ endpoint: 'https://c.example/i', consent: 'manual' });
-    const recorder = createRecorder({ wasm, options, timers });
+    const recorder = createRecorder({ wasm, options, compression: fakeCompression(), timers });
     await recorder.flush();
     await settle();
     assert.equal(calls.length, 0, 'no fetch before consent');
@@ -72,7 +72,7 @@ describe('grantConsent', () => {
     const s = setup();
     s.recorder.grantConsent();
     await settle();
-    assert.deepEqual(s.wasm.calls.slice(0, 3), ['grantConsent', 'pendingEvents', 'takeBatch']);
+    assert.deepEqual(s.wasm.calls.slice(0, 3), ['grantConsent', 'pendingEvents', 'takeRawBatch']);
     assert.deepEqual(s.sent, ['snapshot id1 id2']);
     assert.equal(s.timers.live.size, 1);
     assert.equal([...s.timers.live.values()][0]?.ms, 1000);
@@ -102,7 +102,7 @@ describe('grantConsent', () => {
     const wasm = new FakeWasm();
     const { send, sent } = recordingSend();
     const options = validateOptions({ endpoint: '/i', consent: 'manual' });
-    const recorder = createRecorder({ wasm, options, send, timers: new ManualTimers() });
+    const recorder = createRecorder({ wasm, options, compression: fakeCompression(), send, timers: new ManualTimers() });
     recorder.grantConsent();
     await settle();
     const [, session, pageView] = (sent[0] ?? '').split(' ');
@@ -178,7 +178,8 @@ describe('withdrawConsent', () => {
     s.recorder.withdrawConsent();
     s.recorder.grantConsent();
     await settle();
-    assert.deepEqual(s.sent, ['snapshot id1 id2', 'snapshot id3 id4']);
+    // The first snapshot was still being compressed when consent went: dropped, never sent.
+    assert.deepEqual(s.sent, ['snapshot id3 id4']);
     assert.equal(s.timers.live.size, 1);
   });
 });
@@ -197,7 +198,7 @@ describe('flush', () => {
   it('resolves when the module throws, and reports it', async () => {
     const s = setup();
     s.recorder.grantConsent();
-    s.wasm.throwOn.set('takeBatch', () => new WebAssembly.RuntimeError('unreachable'));
+    s.wasm.throwOn.set('takeRawBatch', () => new WebAssembly.RuntimeError('unreachable'));
     await assert.doesNotReject(s.recorder.flush());
     assert.equal(s.errors.length, 1);
   });
@@ -206,7 +207,7 @@ describe('flush', () => {
 describe('a throwing wasm call stops the recorder and reports once', () => {
   const cases: Array<{ method: Method; trigger: (s: Setup) => void | Promise<void> }> = [
     { method: 'grantConsent', trigger: (s) => s.recorder.grantConsent() },
-    { method: 'takeBatch', trigger: (s) => s.recorder.grantConsent() },
+    { method: 'takeRawBatch', trigger: (s) => s.recorder.grantConsent() },
     {
       method: 'withdrawConsent',
       trigger: (s) => {
@@ -253,7 +254,7 @@ describe('a throwing wasm call stops the recorder and reports once', () => {
     const s = setup();
     s.recorder.grantConsent();
     await settle();
-    s.wasm.throwOn.set('takeBatch', () => new WebAssembly.RuntimeError('unreachable'));
+    s.wasm.throwOn.set('takeRawBatch', () => new WebAssembly.RuntimeError('unreachable'));
     assert.doesNotThrow(() => s.timers.fire());
     assert.doesNotThrow(() => s.timers.fire());
     await settle();
@@ -294,7 +295,7 @@ describe('a throwing wasm call stops the recorder and reports once', () => {
     try {
       const wasm = new FakeWasm();
       const options = validateOptions({ endpoint: '/i', consent: 'manual' });
-      const recorder = createRecorder({ wasm, options, send: recordingSend().send, timers: new ManualTimers() });
+      const recorder = createRecorder({ wasm, options, compression: fakeCompression(), send: recordingSend().send, timers: new ManualTimers() });
       wasm.throwOn.set('grantConsent', () => new Error('boom'));
       recorder.grantConsent();
       recorder.grantConsent();

@@ -30,6 +30,7 @@ describe('scriptOptions (script-tag auto-configuration)', () => {
         'data-credentials': 'same-origin',
         'data-respect-global-privacy-control': 'true',
         'data-respect-do-not-track': 'true',
+        'data-compress-in-worker': 'false',
       }),
       undefined,
     );
@@ -49,6 +50,7 @@ describe('scriptOptions (script-tag auto-configuration)', () => {
       credentials: 'same-origin',
       respectGlobalPrivacyControl: true,
       respectDoNotTrack: true,
+      compressInWorker: false,
     });
     assert.doesNotThrow(() => validateOptions(o));
   });
@@ -87,6 +89,7 @@ describe('scriptOptions (script-tag auto-configuration)', () => {
       ['data-sample-rate', '50%', 'sampleRate'],
       ['data-mode', 'always', 'mode'],
       ['data-respect-do-not-track', 'yes', 'respectDoNotTrack'],
+      ['data-compress-in-worker', 'no', 'compressInWorker'],
       ['data-endpoint', '', 'endpoint'],
     ];
     for (const [attribute, value, option] of cases) {

@@ -14,9 +14,9 @@ export const REPO_ROOT = resolve(here, '..', '..');
 export const JS_DIR = join(REPO_ROOT, 'js');
 const jsRequire = createRequire(join(JS_DIR, 'package.json'));
 
-/** Builds fixtures/entry.mjs into one IIFE script (needs `cd js && npm run build` first: pkg/ and dist/). */
+/** Builds fixtures/entry.mjs into one IIFE script (needs `cd js && npm run build` first: pkg/, dist/ and the generated worker script). */
 export async function buildTestBundle() {
-  for (const f of ['pkg/reticent.js', 'dist/reticent_bg.wasm']) {
+  for (const f of ['pkg/reticent.js', 'dist/reticent_bg.wasm', 'src/generated/worker-inline.ts']) {
     if (!existsSync(join(JS_DIR, f))) throw new Error(`js/${f} not found: run \`cd js && npm ci && npm run build\` first`);
   }
   const { build } = jsRequire('esbuild');
@@ -38,11 +38,12 @@ export function wasmBytes() {
   return readFileSync(join(JS_DIR, 'dist', 'reticent_bg.wasm'));
 }
 
-/** Decodes a batch body into its header fields (and the event types). */
+/** Decodes a batch body into its header fields (and the event types, and the data of its Custom events). */
 export function decodeBatch(body) {
   const value = decodeMsgpack(gunzipSync(body));
   const { version, sessionId, pageViewId, sequence, dropped, events } = value;
-  return { version, sessionId, pageViewId, sequence, dropped, types: events.map((e) => e.type), bytes: body.length };
+  const customs = events.filter((e) => e.type === 5).map((e) => e.data);
+  return { version, sessionId, pageViewId, sequence, dropped, types: events.map((e) => e.type), customs, bytes: body.length };
 }
 
 /**

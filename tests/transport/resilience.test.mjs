@@ -33,7 +33,9 @@ describe('transport resilience', () => {
     const produce = async (n) => {
       for (let i = 0; i < n; i++) await page.evaluate(() => window.produce());
     };
-    const batchBytes = await page.evaluate(() => window.__probe.batchBytes[0]);
+    // The first batch (the snapshot), as compressed and sent (compression may run in a worker).
+    await collector.waitFor(() => collector.accepted.length >= 1, { what: 'the first batch' });
+    const batchBytes = collector.accepted[0].bytes;
     assert.ok(batchBytes > 0);
 
     // Healthy.

@@ -93,6 +93,36 @@ describe('sessions and modes in the browser', () => {
     const seqs = mine.map((b) => b.sequence);
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
     assert.ok(seqs[0] > 0, 'older segments were discarded (a gap in sequence)');
+    // The trigger is in the recording: the error's type only, never its message.
+    const triggers = mine.flatMap((b) => b.customs).filter((c) => c.tag === 'reticent.trigger');
+    assert.deepEqual(triggers, [{ tag: 'reticent.trigger', payload: { reason: 'uncaught error: Error' } }]);
+    await page.context().close();
+  });
+
+  it('trigger(reason): the reason is recorded as a Custom event, scrubbed of personal data', async () => {
+    const { page, allErrors } = await openPage(browser);
+    await page.goto(`${collector.origin}/`);
+    const posts = collector.posts.length;
+    await page.evaluate(() => window.start({ mode: 'on-trigger', triggerWindow: 60_000 }));
+    assert.equal(collector.posts.length, posts, 'nothing sent before the trigger');
+    await page.evaluate(() => window.recorder.trigger('refund failed for jane.doe@example.com'));
+    await collector.waitFor(() => collector.accepted.slice(posts).some((b) => b.customs.length > 0), { what: 'the trigger event' });
+    const customs = collector.accepted.slice(posts).flatMap((b) => b.customs);
+    const trigger = customs.find((c) => c.tag === 'reticent.trigger');
+    assert.ok(trigger, JSON.stringify(customs));
+    assert.match(trigger.payload.reason, /^refund failed for \[/);
+    assert.ok(!JSON.stringify(collector.accepted.slice(posts)).includes('jane.doe'));
+    // Once triggered (continuous), a trigger records its marker in the next batch.
+    const before = collector.accepted.length;
+    await page.evaluate(() => {
+      window.recorder.trigger('second');
+      return window.recorder.flush();
+    });
+    await collector.waitFor(() => collector.accepted.length > before, { what: 'the next batch' });
+    assert.deepEqual(collector.accepted.at(-1).customs.filter((c) => c.tag === 'reticent.trigger'), [
+      { tag: 'reticent.trigger', payload: { reason: 'second' } },
+    ]);
+    assert.deepEqual(await allErrors(), []);
     await page.context().close();
   });
 });

@@ -109,6 +109,25 @@ pub struct CustomData {
     pub payload: BTreeMap<String, Scrubbed>,
 }
 
+/// The tag of the Custom event `recorder.trigger(reason)` records.
+pub const TRIGGER_TAG: &str = "reticent.trigger";
+
+impl CustomData {
+    /// The Custom event of a trigger: `{ tag: "reticent.trigger", payload:
+    /// { reason } }` (an empty payload when no reason was given). The reason
+    /// comes from `PrivacyEngine::trigger_reason`.
+    pub fn trigger(reason: Option<Scrubbed>) -> Self {
+        let mut payload = BTreeMap::new();
+        if let Some(r) = reason {
+            payload.insert("reason".to_owned(), r);
+        }
+        CustomData {
+            tag: TRIGGER_TAG.to_owned(),
+            payload,
+        }
+    }
+}
+
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Event", 3)?;

@@ -43,6 +43,8 @@
 //! const recorder = new Recorder({ privacy: { allowQueryParams: ["page"] } });
 //! recorder.grantConsent("s-1", "pv-1");   // Meta + FullSnapshot, then live capture
 //! const bytes = recorder.takeBatch();     // gzip'd MessagePack, or undefined
+//! const raw = recorder.takeRawBatch();    // the same batch, not yet gzip'd…
+//! const wire = gzipBatch(raw);            // …and gzip'd (anywhere: a worker runs this)
 //! const failure = recorder.takeError();   // an Error if a page callback failed
 //! recorder.withdrawConsent();             // detaches and drops everything unsent
 //! ```
@@ -52,6 +54,7 @@
 #![deny(missing_docs)]
 
 mod clock;
+mod compress;
 mod error;
 mod interactions;
 mod live;
@@ -66,6 +69,7 @@ mod session;
 mod snapshot;
 mod strict;
 
+pub use compress::gzip_batch;
 pub use error::ReticentError;
 pub use options::RecorderOptions;
 pub use recorder::Recorder;

@@ -2,6 +2,7 @@
 
 use reticent_core::batch::is_valid_id;
 use reticent_core::consent::{ConsentGate, ConsentState, Transition};
+use reticent_core::event::{CustomData, EventData};
 use reticent_core::privacy::PrivacyEngine;
 use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::prelude::*;
@@ -136,6 +137,22 @@ impl Recorder {
     /// events are then dropped, not retried).
     #[wasm_bindgen(js_name = takeBatch)]
     pub fn take_batch(&mut self, dropped: Option<u32>) -> Result<Option<Vec<u8>>, ReticentError> {
+        match self.take_raw_batch(dropped)? {
+            Some(raw) => Ok(Some(crate::compress::gzip_batch(&raw)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// `takeBatch` without its last step: the batch as MessagePack, not yet
+    /// compressed, for `gzipBatch` to compress elsewhere (a Web Worker).
+    /// Everything else is as `takeBatch`: the buffer is emptied, the sequence
+    /// number advances, `dropped` goes into the header. These bytes must not
+    /// be sent as they are: only `gzipBatch(raw)` is a batch.
+    #[wasm_bindgen(js_name = takeRawBatch)]
+    pub fn take_raw_batch(
+        &mut self,
+        dropped: Option<u32>,
+    ) -> Result<Option<Vec<u8>>, ReticentError> {
         self.sync();
         if !self.gate.is_open() {
             return Ok(None);
@@ -143,13 +160,47 @@ impl Recorder {
         let Some(session) = self.session.as_mut() else {
             return Ok(None);
         };
-        let taken = session.take_batch(&self.engine, dropped.unwrap_or(0));
+        let taken = session.take_raw_batch(&self.engine, dropped.unwrap_or(0));
         if let Err(e) = &taken {
             if e.code != ErrorCode::Encode {
                 self.stop_with(e.clone());
             }
         }
         Ok(taken?)
+    }
+
+    /// Records that the site triggered (`recorder.trigger(reason)`, or an
+    /// uncaught error in the on-trigger mode): buffers the Custom event
+    /// `{ tag: "reticent.trigger", payload: { reason } }`, the reason
+    /// scrubbed by the privacy engine (PII detectors, the site's custom
+    /// detectors, length cap; see `PrivacyEngine::trigger_reason`). Without
+    /// a string reason the payload is empty. `false` when nothing was
+    /// recorded: no consent, an excluded page, or the first snapshot is
+    /// still being taken (an event may not precede it).
+    #[wasm_bindgen(js_name = recordTrigger)]
+    pub fn record_trigger(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] reason: JsValue,
+    ) -> Result<bool, ReticentError> {
+        self.sync();
+        if !self.gate.is_open() {
+            return Ok(false);
+        }
+        let Some(session) = self.session.as_mut() else {
+            return Ok(false);
+        };
+        let reason = reason.as_string().map(|r| self.engine.trigger_reason(&r));
+        let result = session.state().and_then(|mut live| {
+            if live.is_slicing() {
+                return Ok(false);
+            }
+            live.push(EventData::Custom(CustomData::trigger(reason)))
+                .map(|()| true)
+        });
+        if let Err(e) = &result {
+            self.stop_with(e.clone());
+        }
+        Ok(result?)
     }
 
     /// Buffers a fresh Meta event and full snapshot (node ids are assigned
@@ -377,5 +428,43 @@ mod browser_tests {
             .unwrap();
         assert_eq!(r.consent_state(), "granted");
         assert_eq!(r.pending_events(), 2);
+    }
+
+    /// `recordTrigger` writes the scrubbed reason as a Custom event into the
+    /// next batch, which `gzipBatch(takeRawBatch())` encodes as `takeBatch` would.
+    #[wasm_bindgen_test]
+    fn a_trigger_reason_is_recorded_scrubbed() {
+        use reticent_core::batch::{Batch, DecodeLimits};
+        use reticent_core::event::{EventData, TRIGGER_TAG};
+
+        let mut r = Recorder::new(JsValue::UNDEFINED).unwrap();
+        assert!(!r
+            .record_trigger(JsValue::from_str("before consent"))
+            .unwrap());
+        r.set_slice_budget_ms_for_tests(f64::INFINITY);
+        r.grant_consent(JsValue::from_str("s-t"), JsValue::from_str("pv-t"))
+            .unwrap();
+        assert!(r
+            .record_trigger(JsValue::from_str("refund for jane.doe@example.com"))
+            .unwrap());
+        assert!(r.record_trigger(JsValue::UNDEFINED).unwrap());
+        let raw = r.take_raw_batch(None).unwrap().expect("a batch");
+        let wire = crate::compress::gzip_batch(&raw).unwrap();
+        let batch = Batch::decode(&wire, &DecodeLimits::default()).unwrap();
+        let triggers: Vec<_> = batch
+            .events
+            .iter()
+            .filter_map(|e| match &e.data {
+                EventData::Custom(c) if c.tag == TRIGGER_TAG => Some(c),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(triggers.len(), 2);
+        let reason = triggers[0].payload["reason"].as_str();
+        assert!(reason.starts_with("refund for "), "{reason}");
+        assert!(!reason.contains("jane.doe"), "{reason}");
+        assert!(triggers[1].payload.is_empty());
+        r.withdraw_consent();
+        assert!(!r.record_trigger(JsValue::from_str("after")).unwrap());
     }
 }

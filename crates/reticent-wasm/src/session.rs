@@ -183,9 +183,10 @@ impl Session {
             .is_ok_and(|l| l.stopped && l.excluded)
     }
 
-    /// Encodes and empties the buffer; `dropped` adds to the session's own
-    /// count of events dropped by the flood guard.
-    pub(crate) fn take_batch(
+    /// Encodes (MessagePack, not compressed) and empties the buffer;
+    /// `dropped` adds to the session's own count of events dropped by the
+    /// flood guard. `reticent_core::batch::gzip` makes the wire bytes.
+    pub(crate) fn take_raw_batch(
         &mut self,
         engine: &PrivacyEngine,
         dropped: u32,
@@ -213,7 +214,7 @@ impl Session {
         )
         .with_policy(engine.policy());
         header.dropped = dropped;
-        Batch::new(header, events).encode().map(Some)
+        Batch::new(header, events).to_msgpack().map(Some)
     }
 }
 

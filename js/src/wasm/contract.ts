@@ -34,6 +34,18 @@ export interface WasmRecorder {
    * page's queue dropped since the last batch.
    */
   takeBatch(dropped?: number): Uint8Array | undefined;
+  /**
+   * `takeBatch` without its last step: the batch as MessagePack, to be
+   * compressed by `gzipBatch` (in the compression worker, or here as the
+   * fallback). Never sent as it is.
+   */
+  takeRawBatch(dropped?: number): Uint8Array | undefined;
+  /**
+   * Buffers the Custom event `{ tag: 'reticent.trigger', payload: { reason } }`,
+   * the reason scrubbed by the core (PII detectors, length cap). `false` when
+   * nothing was recorded (no consent, excluded page, first snapshot not done).
+   */
+  recordTrigger(reason?: string): boolean;
   /** Buffers a fresh Meta event and full snapshot (a point a recording can start from). */
   checkpoint(): void;
   /**
@@ -65,4 +77,12 @@ export interface WasmRecorder {
 export interface WasmBindings {
   /** Constructor of {@link WasmRecorder}; throws a coded error on bad options. Reads no DOM. */
   Recorder: new (options: WasmRecorderOptions) => WasmRecorder;
+  /** gzip of a `takeRawBatch` result: the wire bytes (on the calling thread). */
+  gzipBatch(raw: Uint8Array): Uint8Array;
+  /**
+   * What the compression worker needs: the compiled module (posted to the
+   * worker, which instantiates it with the same glue) and the worker's
+   * script. Absent: batches are compressed on the main thread.
+   */
+  worker?: { readonly module: WebAssembly.Module; readonly source: string };
 }

@@ -12,12 +12,20 @@ export default function init(
   module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>,
 ): Promise<unknown>;
 
+/** Instantiates the module synchronously (the compression worker does). */
+export function initSync(module: { module: WebAssembly.Module | BufferSource }): unknown;
+
+/** gzip of a `takeRawBatch` result. */
+export function gzipBatch(raw: Uint8Array): Uint8Array;
+
 /** The core's recorder. */
 export class Recorder {
   constructor(options: unknown);
   grantConsent(session_id: string, page_view_id: string): void;
   withdrawConsent(): void;
   takeBatch(dropped?: number | null): Uint8Array | undefined;
+  takeRawBatch(dropped?: number | null): Uint8Array | undefined;
+  recordTrigger(reason: string | undefined): boolean;
   checkpoint(): void;
   takeError(): Error | undefined;
   mirrorSize(): number;

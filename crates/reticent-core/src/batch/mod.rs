@@ -155,19 +155,12 @@ impl Batch {
 
     /// The wire bytes: gzip (RFC 1952) of the MessagePack value.
     pub fn encode(&self) -> Result<Vec<u8>, CoreError> {
-        self.encode_with_level(6)
+        self.encode_with_level(DEFAULT_GZIP_LEVEL)
     }
 
     /// [`Batch::encode`] with an explicit gzip level (0–9).
     pub fn encode_with_level(&self, level: u32) -> Result<Vec<u8>, CoreError> {
-        let raw = self.to_msgpack()?;
-        let mut gz = GzEncoder::new(
-            Vec::with_capacity(raw.len() / 4 + 64),
-            Compression::new(level.min(9)),
-        );
-        let io = |e: std::io::Error| CoreError::new(ErrorCode::Encode, format!("gzip failed: {e}"));
-        gz.write_all(&raw).map_err(io)?;
-        gz.finish().map_err(io)
+        gzip_with_level(&self.to_msgpack()?, level)
     }
 
     /// Decodes untrusted wire bytes.
@@ -232,6 +225,28 @@ impl Batch {
         }
         Ok(())
     }
+}
+
+/// The wire bytes of a batch already encoded by [`Batch::to_msgpack`]:
+/// `gzip(batch.to_msgpack()?)` is byte for byte `batch.encode()`. The page
+/// runs this step apart (in a Web Worker when it can), so it takes the
+/// MessagePack bytes rather than a [`Batch`].
+pub fn gzip(raw: &[u8]) -> Result<Vec<u8>, CoreError> {
+    gzip_with_level(raw, DEFAULT_GZIP_LEVEL)
+}
+
+/// The gzip level of [`Batch::encode`] and [`gzip`].
+pub const DEFAULT_GZIP_LEVEL: u32 = 6;
+
+/// [`gzip`] with an explicit level (0–9).
+fn gzip_with_level(raw: &[u8], level: u32) -> Result<Vec<u8>, CoreError> {
+    let mut gz = GzEncoder::new(
+        Vec::with_capacity(raw.len() / 4 + 64),
+        Compression::new(level.min(9)),
+    );
+    let io = |e: std::io::Error| CoreError::new(ErrorCode::Encode, format!("gzip failed: {e}"));
+    gz.write_all(raw).map_err(io)?;
+    gz.finish().map_err(io)
 }
 
 /// Session and page-view ids: short, random, URL-safe.

@@ -242,6 +242,14 @@ proptest! {
         prop_assert_eq!(back, b);
     }
 
+    /// The page may compress apart (in a worker): the two steps give the very same bytes.
+    #[test]
+    fn gzip_of_msgpack_is_encode(b in batch()) {
+        let apart = super::gzip(&b.to_msgpack().unwrap()).unwrap();
+        prop_assert_eq!(&apart, &b.encode().unwrap());
+        prop_assert_eq!(Batch::decode(&apart, &DecodeLimits::default()).unwrap(), b);
+    }
+
     #[test]
     fn decoder_never_panics_on_garbage(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         let _ = Batch::decode(&bytes, &DecodeLimits::default());

@@ -209,6 +209,16 @@ pub enum TextContext {
     Unmasked,
 }
 
+/// Longest trigger reason recorded, in characters (after scrubbing).
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// Longest trigger reason read, in characters: a longer one is replaced by
+/// [`REASON_TOO_LONG`] without being scrubbed or recorded.
+pub const MAX_REASON_INPUT_CHARS: usize = 2000;
+
+/// What is recorded instead of a trigger reason over [`MAX_REASON_INPUT_CHARS`].
+pub const REASON_TOO_LONG: &str = "[reason too long]";
+
 /// Tags that are replaced by a same-size placeholder by default.
 const BLOCKED_MEDIA: &[&str] = &[
     "img", "picture", "video", "audio", "canvas", "embed", "object", "source", "track", "image",
@@ -353,6 +363,29 @@ impl PrivacyEngine {
         }
     }
 
+    /// Scrubs the reason a site gave `recorder.trigger(reason)` (or the
+    /// error name of an automatic trigger): free text from site code, which
+    /// may hold anything. Fails closed: an input over
+    /// [`MAX_REASON_INPUT_CHARS`] is not read at all ([`REASON_TOO_LONG`]);
+    /// otherwise the built-in PII detectors and the site's custom detectors
+    /// run over the whole text, control characters become spaces, and only
+    /// then is the result cut to [`MAX_REASON_CHARS`] and scrubbed again
+    /// (a cut can turn part of a longer run into a match).
+    pub fn trigger_reason(&self, raw: &str) -> Scrubbed {
+        if raw.chars().count() > MAX_REASON_INPUT_CHARS {
+            return Scrubbed(REASON_TOO_LONG.to_owned());
+        }
+        let cleaned: String = raw
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let scrubbed = self.exposed(&cleaned);
+        let cut: String = scrubbed.chars().take(MAX_REASON_CHARS).collect();
+        // The cut can make a new match (the first digits of a longer run):
+        // the detectors run again over what is kept.
+        Scrubbed(self.exposed(&cut))
+    }
+
     /// Scrubs one attribute value; `None` means the attribute is dropped.
     pub fn attribute(&self, tag: &str, name: &str, value: &str) -> Option<Scrubbed> {
         attributes::scrub(self, tag, name, value).map(Scrubbed)
@@ -470,6 +503,9 @@ impl Scrubbed {
         Scrubbed(s.to_owned())
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod reason_tests;
 
 #[cfg(test)]
 mod label_tests {
