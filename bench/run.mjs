@@ -22,8 +22,9 @@ import { decodeMsgpack } from '../tests/e2e/lib/msgpack.mjs';
 import { CONFIGS, RRWEB_OPTIONS, RRWEB_FLUSH_MS, headFor } from './lib/harness.mjs';
 import { frameHtml, largePageHtml, PRODUCT_SVG } from './lib/page.mjs';
 import { startBenchServer } from './lib/server.mjs';
+import { analyseEncoding } from './lib/encoding.mjs';
 import { buildVendor, measureSizes } from './lib/sizes.mjs';
-import { writeReport } from './report.mjs';
+import { summarise, writeReport } from './report.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(benchDir, '..');
@@ -94,6 +95,8 @@ async function heap(cdp, page) {
 }
 
 let runCounter = 0;
+/** The first counted full-snapshot batch of each recording configuration, for the encoding analysis. */
+const captured = {};
 
 async function openConfig(browser, server, name) {
   const run = `${name}-${++runCounter}`;
@@ -154,6 +157,7 @@ async function runOnce(browser, server, name, seconds) {
   const longtasks = state.longtasks.filter((t) => t.start >= tStart && t.start <= tEnd);
   const kind = name === 'reticent' ? 'reticent' : name === 'baseline' ? 'baseline' : 'rrweb';
   const batches = server.batches(run);
+  if (kind !== 'baseline' && batches[0] && captured[name] === undefined) captured[name] = batches[0].bytes;
   server.forget(run);
   server.unsetPage(`/${run}.html`);
   const decoded = kind === 'baseline' ? [] : decodeBatches(kind, batches);
@@ -211,29 +215,9 @@ async function soak(browser, server, name, seconds) {
   return { config: name, seconds, samples, errors };
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
-
-export function summarise(runs) {
-  const keys = ['initMs', 'snapshotMs', 'snapshotTaskMs', 'snapshotBytes', 'taskMs', 'scriptMs', 'layoutMs', 'styleMs', 'addedTaskMs', 'addedScriptMs', 'longtaskMax', 'longtasksOver50', 'activityBytes', 'bytesPerMinute', 'totalBytes', 'events', 'activityEvents', 'heapTotal', 'jsHeap', 'wasmMemory', 'frames', 'snapshotLongtaskMax'];
-  const out = {};
-  for (const cfg of [...new Set(runs.map((r) => r.config))]) {
-    const rs = runs.filter((r) => r.config === cfg);
-    out[cfg] = {};
-    for (const k of keys) {
-      const xs = rs.map((r) => r[k]).filter((x) => typeof x === 'number' && Number.isFinite(x));
-      if (xs.length === 0) continue;
-      out[cfg][k] = { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
-    }
-  }
-  return out;
-}
-
 async function main() {
   const started = new Date();
+  if (process.env.BENCH_ENCODING_ONLY === '1') return encodingOnly();
   const vendor = await buildVendor(benchDir, buildDir);
   const routes = {
     '/frame.html': { body: frameHtml() },
@@ -304,6 +288,7 @@ async function main() {
   }
   process.stderr.write('sizes\n');
   const sizes = await measureSizes({ repoRoot, benchDir, buildDir, vendor });
+  const encoding = analyseEncoding(captured);
   const cpus = os.cpus();
   const result = {
     date: started.toISOString(),
@@ -319,15 +304,49 @@ async function main() {
       loadavgAfter: os.loadavg(),
     },
     settings: { rounds: ROUNDS, seconds: SECONDS, soakSeconds: SOAK_SECONDS, soakConfigs: SOAK_CONFIGS, configs, rrwebOptions: RRWEB_OPTIONS, rrwebFlushMs: RRWEB_FLUSH_MS },
-    summary: summarise(runs),
+    summary: summarise(runs, SECONDS),
     runs,
     soaks,
     sizes,
+    encoding,
   };
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(result, null, 1) + '\n');
   process.stderr.write(`wrote bench/results/latest.json\n`);
+  writeReport(result, repoRoot);
+}
+
+/**
+ * BENCH_ENCODING_ONLY=1: one short run of each recording configuration, only
+ * to capture its snapshot batch; the analysis is added to the existing
+ * bench/results/latest.json, and the report rewritten.
+ */
+async function encodingOnly() {
+  const { readFileSync } = await import('node:fs');
+  const latestPath = join(benchDir, 'results', 'latest.json');
+  const result = JSON.parse(readFileSync(latestPath, 'utf8'));
+  const vendor = await buildVendor(benchDir, buildDir);
+  const routes = {
+    '/frame.html': { body: frameHtml() },
+    '/img/product.svg': { body: PRODUCT_SVG },
+    '/dist/reticent.js': { file: join(repoRoot, 'js', 'dist', 'reticent.js') },
+    '/vendor/rrweb-record.min.js': { file: vendor.rrwebUmd },
+    '/vendor/fflate-gzip.js': { file: vendor.fflatePath },
+  };
+  const server = await startBenchServer(routes);
+  server.setPage = (path, html) => (routes[path] = { body: html });
+  server.unsetPage = (path) => delete routes[path];
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  try {
+    for (const name of ['rrweb-defaults', 'rrweb-strict', 'reticent']) await runOnce(browser, server, name, 1);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  result.encoding = analyseEncoding(captured);
+  writeFileSync(latestPath, JSON.stringify(result, null, 1) + '\n');
+  process.stderr.write('added the encoding analysis to bench/results/latest.json\n');
   writeReport(result, repoRoot);
 }
 
