@@ -387,7 +387,7 @@ export function buildSvg(r) {
   return out.join('\n') + '\n';
 }
 
-export function writeReport(result, repoRoot) {
+export function writeReport(result, repoRoot, outDir = join(repoRoot, 'docs')) {
   // Hand-written reading of the committed run (bench/notes.md), kept out of the generator.
   const notesPath = join(repoRoot, 'bench', 'notes.md');
   if (existsSync(notesPath)) {
@@ -395,9 +395,9 @@ export function writeReport(result, repoRoot) {
     // Only when the notes were written for these results.
     if (notes.includes(`results of ${result.date}`)) result = { ...result, notes: notes.replace(/^<!--[\s\S]*?-->\n/, '') };
   }
-  writeFileSync(join(repoRoot, 'docs', 'benchmarks.md'), buildMarkdown(result));
-  writeFileSync(join(repoRoot, 'docs', 'benchmarks.svg'), buildSvg(result));
-  process.stderr.write('wrote docs/benchmarks.md and docs/benchmarks.svg\n');
+  writeFileSync(join(outDir, 'benchmarks.md'), buildMarkdown(result));
+  writeFileSync(join(outDir, 'benchmarks.svg'), buildSvg(result));
+  process.stderr.write(`wrote ${outDir}/benchmarks.md and benchmarks.svg\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

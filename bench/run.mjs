@@ -10,6 +10,7 @@
 //   BENCH_SOAK_SECONDS  seconds of the memory soak of reticent and rrweb strict (default 90; 0 skips; 600 for the 10-minute target)
 //   BENCH_SOAK_CONFIGS  which configurations soak (default reticent,rrweb-strict)
 //   BENCH_CONFIGS       comma-separated subset of the configurations
+//   BENCH_DRY=1         a trial: results and report go to bench/.build/ (dry.json, benchmarks.md, benchmarks.svg)
 //   CHROMIUM_PATH       default /usr/bin/chromium
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -310,6 +311,12 @@ async function main() {
     sizes,
     encoding,
   };
+  if (process.env.BENCH_DRY === '1') {
+    // A trial run: results and report go to bench/.build/, the committed ones stay.
+    writeFileSync(join(buildDir, 'dry.json'), JSON.stringify(result, null, 1) + '\n');
+    writeReport(result, repoRoot, buildDir);
+    return;
+  }
   const resultsDir = join(benchDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(result, null, 1) + '\n');

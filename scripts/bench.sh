@@ -11,6 +11,7 @@
 #
 # Environment: BENCH_ROUNDS (5), BENCH_SECONDS (20), BENCH_SOAK_SECONDS (90),
 # BENCH_SOAK_CONFIGS (reticent,rrweb-strict), BENCH_CONFIGS (all), CHROMIUM_PATH,
+# BENCH_DRY=1 (a trial: results and report go to bench/.build/, docs/ untouched),
 # SKIP_ENSURE_TOOLS=1 (skip scripts/ensure-tools.sh), BENCH_REBUILD=1 (rebuild js/dist).
 set -euo pipefail
 
