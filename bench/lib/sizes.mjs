@@ -79,6 +79,22 @@ export function twiggyTop(wasmPath) {
   return { ok: true, text: r.stdout };
 }
 
+/**
+ * The shipped module's twin with function names: wasm-bindgen's output
+ * (js/pkg) optimised like js/build.mjs does, but with `-g`. Same code, so
+ * it works with the same glue; for twiggy and CPU profiles. Its path, or
+ * undefined when it cannot be built.
+ */
+export function buildNamedWasm(repoRoot, buildDir) {
+  const jsDir = join(repoRoot, 'js');
+  const wasmOpt = join(jsDir, 'node_modules', '.bin', 'wasm-opt');
+  const named = join(buildDir, 'reticent_bg.named.wasm');
+  mkdirSync(buildDir, { recursive: true });
+  const flags = ['-Oz', '-g', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', '--strip-producers'];
+  const opt = spawnSync(wasmOpt, [join(jsDir, 'pkg', 'reticent_bg.wasm'), ...flags, '-o', named], { encoding: 'utf8' });
+  return !opt.error && opt.status === 0 ? named : undefined;
+}
+
 /** Every size figure of the report. */
 export async function measureSizes({ repoRoot, benchDir, buildDir, vendor }) {
   const require = createRequire(join(benchDir, 'package.json'));
@@ -128,11 +144,8 @@ export async function measureSizes({ repoRoot, benchDir, buildDir, vendor }) {
   // The shipped module has no names; optimise wasm-bindgen's output again the
   // same way but keeping them (-g), so twiggy can name the functions.
   let twiggyNamed = { ok: false, why: 'js/pkg/reticent_bg.wasm or wasm-opt missing' };
-  const wasmOpt = join(jsDir, 'node_modules', '.bin', 'wasm-opt');
-  const named = join(buildDir, 'reticent_bg.named.wasm');
-  const flags = ['-Oz', '-g', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', '--strip-producers'];
-  const opt = spawnSync(wasmOpt, [join(jsDir, 'pkg', 'reticent_bg.wasm'), ...flags, '-o', named], { encoding: 'utf8' });
-  if (!opt.error && opt.status === 0) twiggyNamed = twiggyTop(named);
+  const named = buildNamedWasm(repoRoot, buildDir);
+  if (named) twiggyNamed = twiggyTop(named);
   mkdirSync(buildDir, { recursive: true });
   writeFileSync(join(buildDir, 'sizes.json'), JSON.stringify({ entries, sections }, null, 1));
   return {
