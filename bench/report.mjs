@@ -31,6 +31,8 @@ export function summarise(runs, nominalSeconds) {
   return out;
 }
 
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
 const LABEL = { baseline: 'baseline', 'rrweb-defaults': 'rrweb defaults', 'rrweb-strict': 'rrweb strict', reticent: 'Reticent' };
 
 const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : '–');
@@ -241,6 +243,13 @@ export function buildMarkdown(r) {
   L.push('');
 
   // Where the bytes go.
+  if (existsSync(join(REPO, 'bench', 'results', 'profile.md'))) {
+    L.push('## Where the time goes');
+    L.push('');
+    L.push('A CPU profile of Reticent on the same page and activity, with the module\'s function names, is in '
+      + '[bench/results/profile.md](../bench/results/profile.md) (`node bench/profile.mjs`; not rerun by `scripts/bench.sh`).');
+    L.push('');
+  }
   L.push('## Where the bytes go');
   L.push('');
   L.push(`### WebAssembly module (${kb(r.sizes.wasm.bytes)}, ${kb(r.sizes.wasm.gzip)} gzip)`);
