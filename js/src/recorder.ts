@@ -140,6 +140,12 @@ const globalTimers: Timers = {
 
 /** How often the pending events are checked against `maxBatchBytes`, ms. */
 export const SIZE_CHECK_INTERVAL = 1000;
+
+/**
+ * How often (ms) the wrapper checks whether a large page's first snapshot,
+ * taken in slices, is complete: it is sent then, not at the next flush.
+ */
+export const SNAPSHOT_CHECK_INTERVAL = 50;
 /** Compressed bytes per event assumed until a batch of enough events was measured. */
 export const INITIAL_BYTES_PER_EVENT = 64;
 /** A batch of at least this many events updates the bytes-per-event estimate. */
@@ -509,6 +515,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     phase = 'continuous';
     takeIntoQueue().catch(() => undefined);
     if (state !== 'granted') return;
+    if (!sendSnapshotWhenComplete()) return;
     if (!every(options.flushInterval, tick)) return;
     if (options.flushInterval > SIZE_CHECK_INTERVAL && !every(SIZE_CHECK_INTERVAL, sizeTick)) return;
     const page = deps.page ?? browserTargets();
@@ -516,6 +523,34 @@ export function createRecorder(deps: RecorderDeps): Recorder {
       const added = guard(() => listenExit(page, onExit));
       if (added.ok) removers.push(added.value);
     }
+  }
+
+  /**
+   * A large page's first snapshot is taken in slices and reaches the buffer
+   * only once complete: checks every {@link SNAPSHOT_CHECK_INTERVAL} ms and
+   * sends it then, so it does not wait for the next flush (the visitor may
+   * leave before). `false` when the check could not be scheduled.
+   */
+  function sendSnapshotWhenComplete(): boolean {
+    const slicing = guard(() => wasm.snapshotPending);
+    if (!slicing.ok) return false;
+    if (!slicing.value) return true;
+    const added = guard(() => timers.setInterval(check, SNAPSHOT_CHECK_INTERVAL));
+    if (!added.ok) return false;
+    const handle = added.value;
+    intervals.push(handle);
+    function done(): void {
+      intervals = intervals.filter((h) => h !== handle);
+      guard(() => timers.clearInterval(handle));
+    }
+    function check(): void {
+      if (state !== 'granted' || phase !== 'continuous') return done();
+      const still = guard(() => wasm.snapshotPending);
+      if (!still.ok || still.value) return;
+      done();
+      takeIntoQueue().catch(() => undefined);
+    }
+    return true;
   }
 
   /**

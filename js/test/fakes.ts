@@ -34,6 +34,11 @@ export class FakeWasm implements WasmRecorder {
   get excluded(): boolean {
     return this.excludedNow;
   }
+  /** What the `snapshotPending` getter answers (a large page's snapshot still in slices). */
+  slicing = false;
+  get snapshotPending(): boolean {
+    return this.slicing;
+  }
   isPageExcluded(): boolean {
     if (this.freed) throw new Error('null pointer passed to rust');
     return this.pageExcluded;
@@ -44,10 +49,26 @@ export class FakeWasm implements WasmRecorder {
     const t = this.throwOn.get(m);
     if (t) throw t();
   }
+  /** Tests set it: the next grantConsent takes its snapshot in slices, finished by {@link finishSlicing}. */
+  sliceNextSnapshot = false;
+  private sliced: string | undefined;
   grantConsent(sessionId: string, pageViewId: string): void {
     this.enter('grantConsent');
     this.state = 'granted';
-    this.pending.push(new TextEncoder().encode(`snapshot ${sessionId} ${pageViewId}`));
+    const snapshot = `snapshot ${sessionId} ${pageViewId}`;
+    if (this.sliceNextSnapshot) {
+      this.sliceNextSnapshot = false;
+      this.slicing = true;
+      this.sliced = snapshot;
+      return;
+    }
+    this.pending.push(new TextEncoder().encode(snapshot));
+  }
+  /** The last slice of a sliced snapshot: the snapshot reaches the buffer. */
+  finishSlicing(): void {
+    if (this.sliced !== undefined && this.state === 'granted') this.pending.push(new TextEncoder().encode(this.sliced));
+    this.sliced = undefined;
+    this.slicing = false;
   }
   withdrawConsent(): void {
     this.enter('withdrawConsent');

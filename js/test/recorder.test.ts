@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { ReticentError } from '../src/errors.js';
 import { validateOptions } from '../src/options.js';
-import { createRecorder, type Recorder } from '../src/recorder.js';
+import { createRecorder, SNAPSHOT_CHECK_INTERVAL, type Recorder } from '../src/recorder.js';
 import { FakeWasm, ManualTimers, recordingSend, settle, type Method, fakeCompression } from './fakes.js';
 
 interface Setup {
@@ -76,6 +76,35 @@ describe('grantConsent', () => {
     assert.deepEqual(s.sent, ['snapshot id1 id2']);
     assert.equal(s.timers.live.size, 1);
     assert.equal([...s.timers.live.values()][0]?.ms, 1000);
+  });
+
+  it('sends a snapshot taken in slices as soon as it is complete, not at the next flush', async () => {
+    const s = setup();
+    s.wasm.sliceNextSnapshot = true;
+    s.recorder.grantConsent();
+    await settle();
+    assert.deepEqual(s.sent, [], 'nothing to send while slicing');
+    s.timers.fireEvery(SNAPSHOT_CHECK_INTERVAL);
+    await settle();
+    assert.deepEqual(s.sent, [], 'still slicing');
+    s.wasm.finishSlicing();
+    s.timers.fireEvery(SNAPSHOT_CHECK_INTERVAL);
+    await settle();
+    assert.deepEqual(s.sent, ['snapshot id1 id2']);
+    const periods = [...s.timers.live.values()].map((t) => t.ms);
+    assert.ok(!periods.includes(SNAPSHOT_CHECK_INTERVAL), 'the check stops once the snapshot is sent');
+  });
+
+  it('stops checking for a sliced snapshot on withdrawal, sending nothing', async () => {
+    const s = setup();
+    s.wasm.sliceNextSnapshot = true;
+    s.recorder.grantConsent();
+    s.recorder.withdrawConsent();
+    s.wasm.finishSlicing();
+    s.timers.fireEvery(SNAPSHOT_CHECK_INTERVAL);
+    await settle();
+    assert.deepEqual(s.sent, []);
+    assert.equal(s.timers.live.size, 0);
   });
 
   it('is a no-op while already granted', async () => {

@@ -235,6 +235,18 @@ impl Recorder {
         u32::try_from(live.buffer.len() + live.pending.count()).unwrap_or(u32::MAX)
     }
 
+    /// `true` while the first snapshot of a large page is still being taken
+    /// in slices: it is buffered (and can be sent) only once complete, so the
+    /// wrapper sends it as soon as this turns `false` instead of waiting for
+    /// its next flush.
+    #[wasm_bindgen(getter, js_name = snapshotPending)]
+    pub fn snapshot_pending(&self) -> bool {
+        match self.session.as_ref().and_then(|s| s.live.try_borrow().ok()) {
+            Some(live) => !live.stopped && live.is_slicing(),
+            None => false,
+        }
+    }
+
     /// How many nodes the node mirror holds (0 without a session): removed
     /// nodes are forgotten, so this stays flat over a long session.
     #[wasm_bindgen(js_name = mirrorSize)]

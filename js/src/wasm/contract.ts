@@ -65,6 +65,11 @@ export interface WasmRecorder {
    * `grantConsent` with a new page-view id.
    */
   readonly excluded: boolean;
+  /**
+   * `true` while the first snapshot of a large page is still taken in slices
+   * (it reaches the buffer only once complete).
+   */
+  readonly snapshotPending: boolean;
   /** Whether the current address matches `privacy.excludePages` (reads `location.href` only). */
   isPageExcluded(): boolean;
   /** `'unknown'`, `'granted'` or `'denied'`. */

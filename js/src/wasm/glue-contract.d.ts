@@ -32,6 +32,7 @@ export class Recorder {
   pendingEvents(): number;
   readonly consentState: string;
   readonly excluded: boolean;
+  readonly snapshotPending: boolean;
   isPageExcluded(): boolean;
   free(): void;
 }
