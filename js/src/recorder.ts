@@ -31,7 +31,7 @@ export interface Recorder {
    * session if one is still live in `sessionStorage` (else starts one, and
    * draws `sampleRate`), takes a full snapshot with a fresh page-view id,
    * sends it at once in continuous mode (a large page's snapshot is taken in
-   * slices and goes with the next flush), then flushes every `flushInterval`
+   * slices and sent as soon as it is complete), then flushes every `flushInterval`
    * ms. Calling it again while recording does nothing. With a CMP, only the
    * CMP grants consent and this does nothing. It also does nothing when the
    * browser opted out (Global Privacy Control, and Do Not Track if respected).
