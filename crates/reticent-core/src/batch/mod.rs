@@ -5,13 +5,15 @@
 //! is read, decompression stops at a cap (a gzip bomb is refused, not
 //! expanded), nesting depth is bounded, and trailing bytes are refused.
 
-use std::io::{Read, Write};
+use std::io::Read;
 
-use flate2::{bufread::GzDecoder, write::GzEncoder, Compression};
+use flate2::bufread::GzDecoder;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, ErrorCode};
 use crate::event::Event;
+
+mod gzip;
 
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
@@ -240,13 +242,7 @@ pub const DEFAULT_GZIP_LEVEL: u32 = 6;
 
 /// [`gzip`] with an explicit level (0–9).
 fn gzip_with_level(raw: &[u8], level: u32) -> Result<Vec<u8>, CoreError> {
-    let mut gz = GzEncoder::new(
-        Vec::with_capacity(raw.len() / 4 + 64),
-        Compression::new(level.min(9)),
-    );
-    let io = |e: std::io::Error| CoreError::new(ErrorCode::Encode, format!("gzip failed: {e}"));
-    gz.write_all(raw).map_err(io)?;
-    gz.finish().map_err(io)
+    gzip::gzip(raw, level)
 }
 
 /// Session and page-view ids: short, random, URL-safe.

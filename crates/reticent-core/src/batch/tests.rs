@@ -5,8 +5,10 @@ use crate::event::*;
 use crate::incremental::*;
 use crate::node::*;
 use crate::privacy::Scrubbed;
+use flate2::{write::GzEncoder, Compression};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
+use std::io::Write;
 
 fn s() -> impl Strategy<Value = Scrubbed> {
     "\\PC{0,12}".prop_map(|v| Scrubbed::for_test(&v))
