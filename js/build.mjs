@@ -99,7 +99,7 @@ const cliVersion = run('wasm-bindgen', ['--version'], { capture: true }).trim();
 if (cliVersion !== `wasm-bindgen ${wanted}`) {
   fail(
     `the wasm-bindgen CLI says "${cliVersion}" but Cargo.lock pins wasm-bindgen ${wanted}; ` +
-      `the two must match exactly. Install it with: cargo install wasm-bindgen-cli --version ${wanted} --locked`,
+      `the two must match exactly. Install it with: cargo install wasm-bindgen-cli --version ${wanted} (or run scripts/ensure-tools.sh)`,
   );
 }
 console.log(`${cliVersion} (matches Cargo.lock)`);
