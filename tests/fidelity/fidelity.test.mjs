@@ -57,8 +57,6 @@ const KNOWN = {
     'the previous position (y=6) at the moment compared',
   'iframe@interactions': 'recorder defect: attribute changes inside the same-origin iframe (style width of #m) are ' +
     'intermittently not recorded, while child-list changes are',
-  'cssom@interactions': 'recorder defect: CSSStyleDeclaration edits of a rule (rule.style.setProperty, rrweb ' +
-    'StyleDeclaration, source 13) are not recorded: the dashed border set on the `main` rule is missing',
 };
 
 /** Settle time after the page's own dynamic updates and after the scripted sequence. */

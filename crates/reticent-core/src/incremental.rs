@@ -105,6 +105,8 @@ pub enum IncrementalData {
     MediaInteraction(MediaInteractionData),
     /// `source: 8`
     StyleSheetRule(StyleSheetRuleData),
+    /// `source: 13`
+    StyleDeclaration(StyleDeclarationData),
 }
 
 deserialize_tag_first!(IncrementalData, "source", {
@@ -117,6 +119,7 @@ deserialize_tag_first!(IncrementalData, "source", {
     6 => TouchMove(TouchMoveData),
     7 => MediaInteraction(MediaInteractionData),
     8 => StyleSheetRule(StyleSheetRuleData),
+    13 => StyleDeclaration(StyleDeclarationData),
 });
 
 /// Declares a payload struct whose first field is its `source` tag.
@@ -374,6 +377,46 @@ pub struct StyleRuleRemove {
     pub index: u32,
 }
 
+source_struct!(
+    /// A declaration of a CSSOM style rule set or removed through the rule's
+    /// `style` (`rule.style.setProperty` / `removeProperty`).
+    StyleDeclarationData, 13 {
+        /// Owner node id (the `<style>` whose sheet holds the rule).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
+        /// Position of the rule: its index in the sheet, then in each
+        /// enclosing grouping rule (`@media`, `@supports`, …), outermost first.
+        index: Vec<u32>,
+        /// The declaration set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        set: Option<StyleDeclarationSet>,
+        /// The declaration removed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remove: Option<StyleDeclarationRemove>,
+    }
+);
+
+/// A declaration set on a CSSOM rule (sanitised CSS).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StyleDeclarationSet {
+    /// The property name.
+    pub property: Scrubbed,
+    /// Its value, sanitised as CSS in the context of the property.
+    pub value: Scrubbed,
+    /// `important`, or absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Scrubbed>,
+}
+
+/// A declaration removed from a CSSOM rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StyleDeclarationRemove {
+    /// The property name.
+    pub property: Scrubbed,
+}
+
 macro_rules! constructors {
     ($($name:ident),*) => {$(
         impl $name {
@@ -395,7 +438,8 @@ constructors!(
     ViewportResizeData,
     InputData,
     MediaInteractionData,
-    StyleSheetRuleData
+    StyleSheetRuleData,
+    StyleDeclarationData
 );
 
 #[cfg(test)]

@@ -104,6 +104,18 @@ pub fn for_each_str<'a>(events: &'a [Event], mut f: impl FnMut(StrKind, &'a str)
                         f(StrKind::Css, add.rule.as_str());
                     }
                 }
+                IncrementalData::StyleDeclaration(d) => {
+                    if let Some(set) = &d.set {
+                        f(StrKind::Css, set.property.as_str());
+                        f(StrKind::Css, set.value.as_str());
+                        if let Some(p) = &set.priority {
+                            f(StrKind::Css, p.as_str());
+                        }
+                    }
+                    if let Some(remove) = &d.remove {
+                        f(StrKind::Css, remove.property.as_str());
+                    }
+                }
                 IncrementalData::MouseMove(_)
                 | IncrementalData::MouseInteraction(_)
                 | IncrementalData::Scroll(_)
@@ -194,6 +206,18 @@ pub fn map_scrubbed(
                         apply(StrKind::Css, &mut add.rule);
                     }
                 }
+                IncrementalData::StyleDeclaration(d) => {
+                    if let Some(set) = &mut d.set {
+                        apply(StrKind::Css, &mut set.property);
+                        apply(StrKind::Css, &mut set.value);
+                        if let Some(p) = &mut set.priority {
+                            apply(StrKind::Css, p);
+                        }
+                    }
+                    if let Some(remove) = &mut d.remove {
+                        apply(StrKind::Css, &mut remove.property);
+                    }
+                }
                 IncrementalData::MouseMove(_)
                 | IncrementalData::MouseInteraction(_)
                 | IncrementalData::Scroll(_)
@@ -239,7 +263,8 @@ mod tests {
     use super::*;
     use crate::event::{CustomData, FullSnapshotData, MetaData, Offset};
     use crate::incremental::{
-        AddedNode, AttributeMutation, InputData, MutationData, StyleRuleAdd, StyleSheetRuleData,
+        AddedNode, AttributeMutation, InputData, MutationData, StyleDeclarationData,
+        StyleDeclarationRemove, StyleDeclarationSet, StyleRuleAdd, StyleSheetRuleData,
         TextMutation,
     };
     use crate::node::{DocumentNode, DocumentTypeNode, ElementNode, TextNode};
@@ -339,6 +364,21 @@ mod tests {
             ),
             Event::new(
                 6,
+                EventData::Incremental(IncrementalData::StyleDeclaration(
+                    StyleDeclarationData::with(|d| {
+                        d.set = Some(StyleDeclarationSet {
+                            property: s("--prop-X"),
+                            value: s("decl X"),
+                            priority: Some(s("prio X")),
+                        });
+                        d.remove = Some(StyleDeclarationRemove {
+                            property: s("removed-X"),
+                        });
+                    }),
+                )),
+            ),
+            Event::new(
+                7,
                 EventData::Custom(CustomData {
                     tag: "reticent.test".into(),
                     payload,
@@ -362,7 +402,11 @@ mod tests {
             (StrKind::Text, "deep X"),
             (StrKind::Text, "mut text X"),
             (StrKind::Text, "text X"),
+            (StrKind::Css, "--prop-X"),
             (StrKind::Css, "css X"),
+            (StrKind::Css, "decl X"),
+            (StrKind::Css, "prio X"),
+            (StrKind::Css, "removed-X"),
             (StrKind::Css, "rule X"),
             (StrKind::Attribute, "added X"),
             (StrKind::Attribute, "attr X"),
@@ -402,7 +446,7 @@ mod tests {
                 .contains('X')
                 .then(|| s(&v.as_str().replace('X', "_")))
         });
-        assert_eq!(n, 12);
+        assert_eq!(n, 16);
         let mut left = 0;
         for_each_str(&events, |k, v| {
             if k != StrKind::Structure && v.contains('X') {

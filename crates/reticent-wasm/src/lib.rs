@@ -17,8 +17,9 @@
 //!   serialised by the snapshot walk so the engine applies identically;
 //! - listens (passive, capture phase) to pointer, touch, scroll, resize,
 //!   input, media, visibility and navigation events (`interactions.rs`);
-//! - wraps `history.pushState`/`replaceState` and
-//!   `CSSStyleSheet.prototype.insertRule`/`deleteRule` with a `Proxy`
+//! - wraps `history.pushState`/`replaceState`,
+//!   `CSSStyleSheet.prototype.insertRule`/`deleteRule` and
+//!   `CSSStyleDeclaration.prototype.setProperty`/`removeProperty` with a `Proxy`
 //!   (`patch.rs`), restored on stop;
 //! - matches the site's masking rules (`rules.rs`) on the snapshot, added
 //!   nodes, text and attribute changes and input events alike, and stops

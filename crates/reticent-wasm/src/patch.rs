@@ -1,6 +1,10 @@
 //! Page methods the recorder must see called: `history.pushState` /
-//! `replaceState` (SPA navigations) and `CSSStyleSheet.prototype.insertRule` /
-//! `deleteRule` (CSSOM changes).
+//! `replaceState` (SPA navigations), `CSSStyleSheet.prototype.insertRule` /
+//! `deleteRule` (CSSOM rule changes) and
+//! `CSSStyleDeclaration.prototype.setProperty` / `removeProperty` on the
+//! `style` of a CSSOM rule (rrweb's StyleDeclaration; the same methods on an
+//! element's inline `style` are seen by the mutation observer as a `style`
+//! attribute change, and ignored here).
 //!
 //! A method is replaced, only after consent, by a `Proxy` of the original
 //! whose `apply` trap calls the original first (its result or exception goes
@@ -15,13 +19,14 @@ use std::rc::Weak;
 
 use js_sys::{Array, Function, Object, Proxy, Reflect};
 use reticent_core::incremental::{
-    IncrementalData, StyleRuleAdd, StyleRuleRemove, StyleSheetRuleData,
+    IncrementalData, StyleDeclarationData, StyleDeclarationRemove, StyleRuleAdd, StyleRuleRemove,
+    StyleSheetRuleData,
 };
 use reticent_core::privacy::TextContext;
 use reticent_core::CoreError;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Element;
+use web_sys::{CssStyleDeclaration, Element};
 
 use crate::live::{with_live, Live, PatchHandle};
 
@@ -38,7 +43,20 @@ pub(crate) const PATCHES: &[(&str, &str, Hook)] = &[
     ("history", "replaceState", navigated),
     ("CSSStyleSheet.prototype", "insertRule", rule_inserted),
     ("CSSStyleSheet.prototype", "deleteRule", rule_deleted),
+    (
+        "CSSStyleDeclaration.prototype",
+        "setProperty",
+        declaration_set,
+    ),
+    (
+        "CSSStyleDeclaration.prototype",
+        "removeProperty",
+        declaration_removed,
+    ),
 ];
+
+/// Deepest nesting of grouping rules followed to locate a rule.
+const MAX_RULE_NESTING: usize = 64;
 
 /// Replaces `owner[key]` by a recording proxy. `Ok(None)` when the page has
 /// no such method or it cannot be replaced (nothing is recorded then).
@@ -170,5 +188,107 @@ fn rule_deleted(
             d.removes = vec![StyleRuleRemove { index }];
         })),
         40,
+    )
+}
+
+/// The recorded `<style>` owning the rule whose `style` is `declaration`,
+/// and the rule's position: its index in the sheet, then in each enclosing
+/// grouping rule, outermost first (rrweb's `getNestedCSSRulePositions`).
+/// `None` for an element's inline style (no `parentRule`), a rule of a sheet
+/// that is not a recorded `<style>`'s, or a rule no longer in its sheet.
+fn rule_position(live: &Live, declaration: &JsValue) -> Option<(u32, Vec<u32>)> {
+    let get = |v: &JsValue, key: &str| {
+        Reflect::get(v, &JsValue::from_str(key))
+            .ok()
+            .filter(JsValue::is_object)
+    };
+    let rule = get(declaration, "parentRule")?;
+    let sheet = get(&rule, "parentStyleSheet")?;
+    let id = style_owner(live, &sheet)?;
+    let mut index = Vec::new();
+    let mut current = rule;
+    loop {
+        if index.len() >= MAX_RULE_NESTING {
+            return None;
+        }
+        let parent = get(&current, "parentRule");
+        let list = get(parent.as_ref().unwrap_or(&sheet), "cssRules")?;
+        let position = Array::from(&list).index_of(&current, 0);
+        index.push(u32::try_from(position).ok()?);
+        match parent {
+            Some(p) => current = p,
+            None => break,
+        }
+    }
+    index.reverse();
+    Some((id, index))
+}
+
+fn push_declaration(
+    live: &mut Live,
+    data: StyleDeclarationData,
+    bytes: usize,
+) -> Result<(), CoreError> {
+    live.push_incremental(IncrementalData::StyleDeclaration(data), bytes)
+}
+
+/// `rule.style.setProperty(property, …)`: the declaration as the rule now
+/// holds it (value and priority read back, as the browser parsed them; an
+/// invalid call that changed nothing records the unchanged declaration).
+fn declaration_set(
+    live: &mut Live,
+    declaration: &JsValue,
+    args: &Array,
+    _: &JsValue,
+) -> Result<(), CoreError> {
+    let Some(property) = args.get(0).as_string() else {
+        return Ok(());
+    };
+    let Some((id, index)) = rule_position(live, declaration) else {
+        return Ok(());
+    };
+    let style = declaration.unchecked_ref::<CssStyleDeclaration>();
+    let value = style.get_property_value(&property).unwrap_or_default();
+    let priority = style.get_property_priority(&property);
+    let Some(set) = live.engine.css_declaration(&property, &value, &priority) else {
+        return Ok(());
+    };
+    let bytes = 64 + set.property.as_str().len() + set.value.as_str().len();
+    push_declaration(
+        live,
+        StyleDeclarationData::with(|d| {
+            d.id = Some(id);
+            d.index = index;
+            d.set = Some(set);
+        }),
+        bytes,
+    )
+}
+
+/// `rule.style.removeProperty(property)`.
+fn declaration_removed(
+    live: &mut Live,
+    declaration: &JsValue,
+    args: &Array,
+    _: &JsValue,
+) -> Result<(), CoreError> {
+    let Some(property) = args.get(0).as_string() else {
+        return Ok(());
+    };
+    let Some((id, index)) = rule_position(live, declaration) else {
+        return Ok(());
+    };
+    let Some(property) = live.engine.css_property(&property) else {
+        return Ok(());
+    };
+    let bytes = 48 + property.as_str().len();
+    push_declaration(
+        live,
+        StyleDeclarationData::with(|d| {
+            d.id = Some(id);
+            d.index = index;
+            d.remove = Some(StyleDeclarationRemove { property });
+        }),
+        bytes,
     )
 }

@@ -10,8 +10,8 @@ use reticent_core::privacy::{PrivacyEngine, TextContext, INPUT_MASK};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{
-    CssStyleSheet, Element, Event, EventInit, HtmlInputElement, HtmlStyleElement, MouseEvent,
-    MouseEventInit,
+    CssStyleRule, CssStyleSheet, Element, Event, EventInit, HtmlElement, HtmlInputElement,
+    HtmlStyleElement, MouseEvent, MouseEventInit,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -290,6 +290,120 @@ fn css_rule_changes_are_sanitised_and_patches_removed_on_withdraw() {
     assert!(now == original_insert, "insertRule restored");
     assert!(!js_sys::Object::has_own(&history, &"pushState".into()));
     sheet.insert_rule_with_index(".c{}", 0).unwrap();
+    assert_eq!(r.pending_events(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn rule_declaration_edits_are_recorded_sanitised_with_nested_positions() {
+    let _f = Fixture::new(
+        r#"<style id="decl">.a { color: red } @media all { .b { color: blue } }</style><div id="plain"></div>"#,
+    );
+    let proto = Reflect::get(&js_sys::global(), &"CSSStyleDeclaration".into())
+        .and_then(|c| Reflect::get(&c, &"prototype".into()))
+        .unwrap();
+    let original_set: Function = Reflect::get(&proto, &"setProperty".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let mut r = granted();
+    let first = take(&mut r);
+    let id = snapshot_id(&first, "decl");
+    let sheet: CssStyleSheet = el("decl")
+        .unchecked_ref::<HtmlStyleElement>()
+        .sheet()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let rules = sheet.css_rules().unwrap();
+    let a: CssStyleRule = rules.item(0).unwrap().dyn_into().unwrap();
+    let media = rules.item(1).unwrap();
+    let inner: CssStyleRule = Reflect::get(&media, &"cssRules".into())
+        .unwrap()
+        .unchecked_into::<web_sys::CssRuleList>()
+        .item(0)
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    a.style()
+        .set_property_with_priority("border", "3px dashed red", "important")
+        .unwrap();
+    a.style()
+        .set_property("background", "url(https://x.example/CANARYURL.png) blue")
+        .unwrap();
+    inner
+        .style()
+        .set_property("content", "\"CANARYTEXT\"")
+        .unwrap();
+    inner.style().remove_property("color").unwrap();
+    // Not rule declarations: an element's inline style (a `style` attribute
+    // change for the observer), a name that is not plain CSS.
+    el("plain")
+        .unchecked_ref::<HtmlElement>()
+        .style()
+        .set_property("color", "green")
+        .unwrap();
+    a.style().set_property("x y", "1").unwrap();
+    // The page still sees the original's exceptions (computed styles are read-only).
+    let computed = web_sys::window()
+        .unwrap()
+        .get_computed_style(&el("plain"))
+        .unwrap()
+        .unwrap();
+    assert!(computed.set_property("color", "red").is_err());
+    settle().await;
+
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    let decls: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::StyleDeclaration(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(decls.len(), 4, "{decls:?}");
+    assert!(decls.iter().all(|d| d.id == Some(id)));
+    let set = |i: usize| decls[i].set.clone().expect("a set");
+    assert_eq!(decls[0].index, vec![0]);
+    assert_eq!(set(0).property.as_str(), "border");
+    assert_eq!(set(0).value.as_str(), "3px dashed red");
+    assert_eq!(
+        set(0).priority.map(|p| p.as_str().to_owned()).as_deref(),
+        Some("important")
+    );
+    assert_eq!(decls[1].index, vec![0]);
+    assert_eq!(set(1).property.as_str(), "background");
+    assert!(
+        set(1).value.as_str().contains("url()"),
+        "{:?}",
+        set(1).value
+    );
+    assert_eq!(set(1).priority, None);
+    assert_eq!(decls[2].index, vec![1, 0], "the rule inside @media");
+    assert_eq!(
+        set(2).value.as_str(),
+        "\"**********\"",
+        "content strings are masked"
+    );
+    assert_eq!(decls[3].index, vec![1, 0]);
+    assert_eq!(
+        decls[3].remove.as_ref().map(|d| d.property.as_str()),
+        Some("color")
+    );
+    assert!(decls[3].set.is_none());
+    let inline = mutations(&batch)
+        .iter()
+        .flat_map(|m| m.attributes.iter())
+        .any(|a| a.attributes.contains_key("style"));
+    assert!(inline, "the inline style change is an attribute mutation");
+
+    r.withdraw_consent();
+    let now: Function = Reflect::get(&proto, &"setProperty".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert!(now == original_set, "setProperty restored");
+    a.style().set_property("color", "blue").unwrap();
     assert_eq!(r.pending_events(), 0);
 }
 

@@ -181,6 +181,26 @@ fn incremental() -> impl Strategy<Value = IncrementalData> {
                         .collect();
                 })
             )),
+        (
+            prop::option::of(any::<u32>()),
+            prop::collection::vec(any::<u32>(), 1..3),
+            prop::option::of((s(), s(), prop::option::of(s()))),
+            prop::option::of(s())
+        )
+            .prop_map(
+                |(id, index, set, remove)| IncrementalData::StyleDeclaration(
+                    StyleDeclarationData::with(|d| {
+                        d.id = id;
+                        d.index = index;
+                        d.set = set.map(|(property, value, priority)| StyleDeclarationSet {
+                            property,
+                            value,
+                            priority,
+                        });
+                        d.remove = remove.map(|property| StyleDeclarationRemove { property });
+                    })
+                )
+            ),
     ]
 }
 
