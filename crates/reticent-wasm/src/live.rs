@@ -112,11 +112,12 @@ pub(crate) struct Slicing {
 pub(crate) struct Pending {
     mouse: Positions,
     touch: Positions,
-    /// Latest scroll per target not yet recorded, and when each target was
-    /// last recorded.
-    scrolls: BTreeMap<u32, (i32, i32)>,
+    /// Latest scroll per target not yet recorded (with the time it
+    /// happened), and when each target was last recorded.
+    scrolls: BTreeMap<u32, (i32, i32, u64)>,
     scroll_times: BTreeMap<u32, u64>,
-    resize: Option<(u32, u32)>,
+    /// Latest viewport size not yet recorded, with the time it happened.
+    resize: Option<(u32, u32, u64)>,
     resize_time: u64,
     /// At most one pending Input per element: (id, element, userTriggered).
     inputs: Vec<(u32, Element, bool)>,
@@ -270,6 +271,24 @@ impl Live {
         let at = self.clock.now();
         self.buffer
             .push(Event::new(at, EventData::Incremental(data)));
+        self.count(estimated_bytes)
+    }
+
+    /// Buffers an incremental event that happened at `at` (not later than
+    /// now): a throttled scroll or resize written after the fact keeps the
+    /// time it happened. It is placed after every buffered event of the
+    /// same or an earlier time, so the buffer stays in time order. (What is
+    /// buffered was all recorded after the last batch was taken, and `at`
+    /// too, so batches stay in order as well.)
+    fn insert_incremental(
+        &mut self,
+        at: u64,
+        data: IncrementalData,
+        estimated_bytes: usize,
+    ) -> Result<(), CoreError> {
+        let pos = self.buffer.partition_point(|e| e.timestamp <= at);
+        self.buffer
+            .insert(pos, Event::new(at, EventData::Incremental(data)));
         self.count(estimated_bytes)
     }
 
@@ -705,22 +724,28 @@ impl Live {
     }
 
     /// Records a scroll position, at most once per target per 100 ms; the
-    /// latest position in between is written by the next flush.
+    /// latest position in between is written later (by the next scroll of
+    /// the target that is not throttled, or the next flush) with the time it
+    /// happened, so the end of a scroll gesture is replayed when it happened.
     pub(crate) fn scroll(&mut self, id: u32, x: i32, y: i32) -> Result<(), CoreError> {
         let now = self.clock.now();
         let last = self.pending.scroll_times.get(&id).copied();
         if last.is_some_and(|t| now.saturating_sub(t) < SCROLL_MS) {
-            self.pending.scrolls.insert(id, (x, y));
+            self.pending.scrolls.insert(id, (x, y, now));
             return Ok(());
         }
-        self.pending.scrolls.remove(&id);
+        if let Some((px, py, at)) = self.pending.scrolls.remove(&id) {
+            self.push_scroll(id, px, py, at)?;
+        }
         self.push_scroll(id, x, y, now)
     }
 
-    /// Buffers one Scroll event and remembers when `id` last scrolled (the throttle).
-    fn push_scroll(&mut self, id: u32, x: i32, y: i32, now: u64) -> Result<(), CoreError> {
-        self.pending.scroll_times.insert(id, now);
-        self.push_incremental(
+    /// Buffers one Scroll event that happened at `at` and remembers when
+    /// `id` last scrolled (the throttle).
+    fn push_scroll(&mut self, id: u32, x: i32, y: i32, at: u64) -> Result<(), CoreError> {
+        self.pending.scroll_times.insert(id, at);
+        self.insert_incremental(
+            at,
             IncrementalData::Scroll(ScrollData::with(|d| {
                 d.id = id;
                 d.x = x;
@@ -735,10 +760,12 @@ impl Live {
         let now = self.clock.now();
         if self.pending.resize_time != 0 && now.saturating_sub(self.pending.resize_time) < RESIZE_MS
         {
-            self.pending.resize = Some((width, height));
+            self.pending.resize = Some((width, height, now));
             return Ok(());
         }
-        self.pending.resize = None;
+        if let Some((w, h, at)) = self.pending.resize.take() {
+            self.insert_incremental(at, viewport(w, h), 40)?;
+        }
         self.pending.resize_time = now;
         self.push_incremental(viewport(width, height), 40)
     }
@@ -784,14 +811,15 @@ impl Live {
     pub(crate) fn flush_pending(&mut self) -> Result<(), CoreError> {
         self.flush_positions(false)?;
         self.flush_positions(true)?;
+        // Throttled scrolls and resizes keep the time they happened.
         let scrolls = std::mem::take(&mut self.pending.scrolls);
         let now = self.clock.now();
-        for (id, (x, y)) in scrolls {
-            self.push_scroll(id, x, y, now)?;
+        for (id, (x, y, at)) in scrolls {
+            self.push_scroll(id, x, y, at)?;
         }
-        if let Some((w, h)) = self.pending.resize.take() {
-            self.pending.resize_time = now;
-            self.push_incremental(viewport(w, h), 40)?;
+        if let Some((w, h, at)) = self.pending.resize.take() {
+            self.pending.resize_time = at;
+            self.insert_incremental(at, viewport(w, h), 40)?;
         }
         for (id, el, user) in std::mem::take(&mut self.pending.inputs) {
             self.write_input(id, &el, user)?;

@@ -191,6 +191,93 @@ fn scrolls_record_the_target_and_offsets() {
     assert_eq!(scrolls, vec![30, 60], "throttled, the last one flushed");
 }
 
+/// (timestamp, y) of the Scroll events of `id`, and every event's timestamp, in batch order.
+fn scroll_times(batch: &reticent_core::batch::Batch, id: u32) -> (Vec<(u64, i32)>, Vec<u64>) {
+    let scrolls = batch
+        .events
+        .iter()
+        .filter_map(|e| match &e.data {
+            EventData::Incremental(IncrementalData::Scroll(s)) if s.id == id => {
+                Some((e.timestamp, s.y))
+            }
+            _ => None,
+        })
+        .collect();
+    (scrolls, batch.events.iter().map(|e| e.timestamp).collect())
+}
+
+/// Waits for two animation frames: the browser's own `scroll` events for a
+/// changed scroll position fire with the next rendering update.
+async fn frames() {
+    for _ in 0..2 {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = web_sys::window().unwrap().request_animation_frame(&resolve);
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_throttled_scroll_keeps_the_time_it_happened() {
+    let _f = Fixture::new(
+        r#"<div id="roll" style="height:20px;overflow:auto"><div style="height:400px"></div></div><button id="after">x</button>"#,
+    );
+    let mut r = granted();
+    let first = take(&mut r);
+    let id = snapshot_id(&first, "roll");
+    let scroll_to = |y: i32| {
+        el("roll").set_scroll_top(y);
+        el("roll").dispatch_event(&plain("scroll", false)).unwrap();
+    };
+    // A gesture: the first scroll is recorded, the next one is throttled
+    // (and so is the browser's own scroll event, a frame later).
+    scroll_to(30);
+    scroll_to(60);
+    frames().await;
+    let gesture_end = js_sys::Date::now() as u64;
+    // Later events and the flush come at least 150 ms after the gesture ended.
+    sleep(150).await;
+    el("after").dispatch_event(&mouse("click", 1, 1)).unwrap();
+    let batch = take(&mut r);
+    let (scrolls, times) = scroll_times(&batch, id);
+    assert_eq!(scrolls.first().map(|s| s.1), Some(30), "{scrolls:?}");
+    assert_eq!(scrolls.last().map(|s| s.1), Some(60), "{scrolls:?}");
+    assert!(
+        scrolls.iter().all(|s| s.0 <= gesture_end),
+        "every scroll is stamped when it happened, not at the flush: {scrolls:?} > {gesture_end}"
+    );
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "time order: {times:?}"
+    );
+    assert_eq!(
+        (batch.start_time, batch.end_time),
+        (times[0], times[times.len() - 1])
+    );
+
+    // A throttled scroll followed, after the throttle, by another scroll of
+    // the same target: both are kept, each at its own time.
+    scroll_to(90);
+    scroll_to(120);
+    frames().await;
+    let second_end = js_sys::Date::now() as u64;
+    sleep(150).await;
+    scroll_to(150);
+    let batch = take(&mut r);
+    let (scrolls, times) = scroll_times(&batch, id);
+    let ys: Vec<i32> = scrolls.iter().map(|s| s.1).collect();
+    let trailing = scrolls
+        .iter()
+        .find(|s| s.1 == 120)
+        .unwrap_or_else(|| panic!("the throttled position is not lost: {ys:?}"));
+    assert!(trailing.0 <= second_end, "{scrolls:?} > {second_end}");
+    assert_eq!(ys.last(), Some(&150));
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "time order: {times:?}"
+    );
+}
+
 #[wasm_bindgen_test]
 fn visibility_and_navigation_are_recorded_scrubbed() {
     let _address = Address::set("/start");
