@@ -52,8 +52,6 @@ const PAGES = ['layout', 'table', 'form', 'shadow', 'iframe', 'cssom'];
 // replayer builds added nodes without children), an iframe's `src` loading the live page into the
 // replay frame, linked and CSS-in-JS style sheets missing.
 const KNOWN = {
-  'iframe@interactions': 'recorder defect: attribute changes inside the same-origin iframe (style width of #m) are ' +
-    'intermittently not recorded, while child-list changes are',
 };
 
 /** Settle time after the page's own dynamic updates and after the scripted sequence. */

@@ -560,6 +560,16 @@ impl Live {
                 continue;
             };
             if let Some(pos) = self.iframes.iter().position(|(f, _)| *f == iframe) {
+                if self.iframes[pos].1 == doc {
+                    // Attached and observed since (the snapshot met the frame
+                    // while its document loaded, then `load` fired): every
+                    // change since is a mutation already. Attaching it again
+                    // would only renumber it; its own frames may have loaded
+                    // new documents meanwhile (their `load` does not reach
+                    // this document), so they are looked at.
+                    work.extend(frames_in(&doc));
+                    continue;
+                }
                 let (_, old) = self.iframes.remove(pos);
                 self.mirror.forget_subtree(&old);
             }
@@ -830,6 +840,18 @@ impl Live {
             .retain(|_, t| now.saturating_sub(*t) < SCROLL_MS);
         Ok(())
     }
+}
+
+/// The `<iframe>` elements of `doc` (outside shadow roots). `unchecked`:
+/// they belong to the frame's realm, where `instanceof` fails.
+fn frames_in(doc: &Document) -> Vec<HtmlIFrameElement> {
+    let Ok(list) = doc.query_selector_all("iframe") else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| n.unchecked_into::<HtmlIFrameElement>())
+        .collect()
 }
 
 fn viewport(width: u32, height: u32) -> IncrementalData {

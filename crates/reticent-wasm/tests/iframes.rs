@@ -193,3 +193,97 @@ async fn sandboxed_iframes_stay_empty_and_removed_iframes_are_forgotten() {
     );
     drop(f);
 }
+
+/// The id of the element `#id` in the last attach of the frame `frame` in `batch`.
+fn attached_id(batch: &Batch, frame: u32, id: &str) -> Option<u32> {
+    attaches(batch)
+        .iter()
+        .rev()
+        .find(|m| m.adds[0].parent_id == frame)
+        .map(|m| by_id(&m.adds[0].node, id).id)
+}
+
+/// `(id, style)` of every `style` change in `batch`.
+fn style_changes(batch: &Batch) -> Vec<(u32, Option<String>)> {
+    mutations(batch)
+        .iter()
+        .flat_map(|m| m.attributes.iter())
+        .filter_map(|a| {
+            a.attributes
+                .get("style")
+                .map(|v| (a.id, v.as_ref().map(|v| v.as_str().to_owned())))
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_load_of_an_attached_document_keeps_its_ids_and_its_changes() {
+    let (_f, doc) = with_frame_content(r#"<div id="m" style="width:40%"></div>"#).await;
+    let mut r = granted();
+    let first = take(&mut r);
+    let frame = snapshot_id(&first, "frame");
+    let m = attached_id(&first, frame, "m").expect("attached");
+    // What happens when the snapshot meets a frame whose document is still
+    // loading: `load` comes after the attach, for the same document.
+    el("frame")
+        .dispatch_event(&web_sys::Event::new("load").unwrap())
+        .unwrap();
+    doc.get_element_by_id("m")
+        .unwrap()
+        .set_attribute("style", "width:85%")
+        .unwrap();
+    settle().await;
+    let batch = take(&mut r);
+    assert!(
+        attaches(&batch).is_empty(),
+        "attached again: {:?}",
+        attaches(&batch)
+    );
+    assert_eq!(
+        style_changes(&batch),
+        vec![(m, Some("width:85%".to_owned()))]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_frame_that_navigates_after_the_snapshot_is_attached_again_and_observed() {
+    let f = Fixture::new(r#"<iframe id="nav"></iframe>"#);
+    settle().await;
+    let mut r = granted();
+    let first = take(&mut r);
+    let frame = snapshot_id(&first, "nav");
+    assert!(
+        attaches(&first)
+            .iter()
+            .any(|m| m.adds[0].parent_id == frame),
+        "the initial about:blank document is attached"
+    );
+    let old_doc = frame_doc("nav");
+    el("nav")
+        .set_attribute("srcdoc", "<div id='m' style='width:40%'>x</div>")
+        .unwrap();
+    let mut loaded = None;
+    for _ in 0..100 {
+        sleep(20).await;
+        let d = frame_doc("nav");
+        if d != old_doc && d.get_element_by_id("m").is_some() && d.ready_state() == "complete" {
+            loaded = Some(d);
+            break;
+        }
+    }
+    let doc = loaded.expect("srcdoc never loaded");
+    settle().await;
+    let batch = take(&mut r);
+    let m = attached_id(&batch, frame, "m").expect("the new document is attached");
+    doc.get_element_by_id("m")
+        .unwrap()
+        .set_attribute("style", "width:85%")
+        .unwrap();
+    settle().await;
+    let batch = take(&mut r);
+    assert_eq!(
+        style_changes(&batch),
+        vec![(m, Some("width:85%".to_owned()))]
+    );
+    drop(f);
+}
