@@ -42,7 +42,7 @@ import { ARTIFACTS, PAGES_DIR, REPLAY_PAGE, TESTS_NODE_MODULES, VIEWPORT, compar
 /** Smallest similarity a page's replay must reach (see the header comment). */
 const THRESHOLD = 0.995;
 
-const PAGES = ['layout', 'table', 'form', 'shadow', 'iframe', 'cssom'];
+const PAGES = ['layout', 'table', 'form', 'shadow', 'iframe', 'cssom', 'adopted'];
 
 /**
  * Known recorder defects: `${page}@${moment}` → reason. The test is then `todo`.

@@ -107,6 +107,8 @@ pub enum IncrementalData {
     StyleSheetRule(StyleSheetRuleData),
     /// `source: 13`
     StyleDeclaration(StyleDeclarationData),
+    /// `source: 15`
+    AdoptedStyleSheet(AdoptedStyleSheetData),
 }
 
 deserialize_tag_first!(IncrementalData, "source", {
@@ -120,6 +122,7 @@ deserialize_tag_first!(IncrementalData, "source", {
     7 => MediaInteraction(MediaInteractionData),
     8 => StyleSheetRule(StyleSheetRuleData),
     13 => StyleDeclaration(StyleDeclarationData),
+    15 => AdoptedStyleSheet(AdoptedStyleSheetData),
 });
 
 /// Declares a payload struct whose first field is its `source` tag.
@@ -344,11 +347,15 @@ source_struct!(
 );
 
 source_struct!(
-    /// CSSOM rule changes on a `<style>` element's sheet.
+    /// CSSOM rule changes on a `<style>` element's sheet (`id`) or on an
+    /// adopted constructed sheet (`styleId`).
     StyleSheetRuleData, 8 {
         /// Owner node id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u32>,
+        /// Id of the constructed sheet (see [`AdoptedStyleSheetData`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        style_id: Option<u32>,
         /// Inserted rules.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         adds: Vec<StyleRuleAdd>,
@@ -417,6 +424,31 @@ pub struct StyleDeclarationRemove {
     pub property: Scrubbed,
 }
 
+source_struct!(
+    /// The constructed style sheets a document or a shadow root adopts
+    /// (`adoptedStyleSheets`), in order. Sheets are numbered per full
+    /// snapshot; a sheet's rules are sent with the first event naming it.
+    AdoptedStyleSheetData, 15 {
+        /// The document's id, or the shadow root's host's.
+        id: u32,
+        /// The adopted sheets, in order.
+        style_ids: Vec<u32>,
+        /// The sheets not sent since the last full snapshot, with their rules.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        styles: Vec<AdoptedStyle>,
+    }
+);
+
+/// A constructed style sheet and its rules (sanitised CSS).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdoptedStyle {
+    /// The sheet's id.
+    pub style_id: u32,
+    /// Its rules, each with its index.
+    pub rules: Vec<StyleRuleAdd>,
+}
+
 macro_rules! constructors {
     ($($name:ident),*) => {$(
         impl $name {
@@ -439,7 +471,8 @@ constructors!(
     InputData,
     MediaInteractionData,
     StyleSheetRuleData,
-    StyleDeclarationData
+    StyleDeclarationData,
+    AdoptedStyleSheetData
 );
 
 #[cfg(test)]

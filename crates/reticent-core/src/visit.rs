@@ -104,6 +104,11 @@ pub fn for_each_str<'a>(events: &'a [Event], mut f: impl FnMut(StrKind, &'a str)
                         f(StrKind::Css, add.rule.as_str());
                     }
                 }
+                IncrementalData::AdoptedStyleSheet(a) => {
+                    for rule in a.styles.iter().flat_map(|s| &s.rules) {
+                        f(StrKind::Css, rule.rule.as_str());
+                    }
+                }
                 IncrementalData::StyleDeclaration(d) => {
                     if let Some(set) = &d.set {
                         f(StrKind::Css, set.property.as_str());
@@ -206,6 +211,11 @@ pub fn map_scrubbed(
                         apply(StrKind::Css, &mut add.rule);
                     }
                 }
+                IncrementalData::AdoptedStyleSheet(a) => {
+                    for rule in a.styles.iter_mut().flat_map(|s| &mut s.rules) {
+                        apply(StrKind::Css, &mut rule.rule);
+                    }
+                }
                 IncrementalData::StyleDeclaration(d) => {
                     if let Some(set) = &mut d.set {
                         apply(StrKind::Css, &mut set.property);
@@ -263,9 +273,9 @@ mod tests {
     use super::*;
     use crate::event::{CustomData, FullSnapshotData, MetaData, Offset};
     use crate::incremental::{
-        AddedNode, AttributeMutation, InputData, MutationData, StyleDeclarationData,
-        StyleDeclarationRemove, StyleDeclarationSet, StyleRuleAdd, StyleSheetRuleData,
-        TextMutation,
+        AddedNode, AdoptedStyle, AdoptedStyleSheetData, AttributeMutation, InputData, MutationData,
+        StyleDeclarationData, StyleDeclarationRemove, StyleDeclarationSet, StyleRuleAdd,
+        StyleSheetRuleData, TextMutation,
     };
     use crate::node::{DocumentNode, DocumentTypeNode, ElementNode, TextNode};
 
@@ -379,6 +389,21 @@ mod tests {
             ),
             Event::new(
                 7,
+                EventData::Incremental(IncrementalData::AdoptedStyleSheet(
+                    AdoptedStyleSheetData::with(|a| {
+                        a.style_ids = vec![1];
+                        a.styles = vec![AdoptedStyle {
+                            style_id: 1,
+                            rules: vec![StyleRuleAdd {
+                                rule: s("adopted X"),
+                                index: Some(0),
+                            }],
+                        }];
+                    }),
+                )),
+            ),
+            Event::new(
+                8,
                 EventData::Custom(CustomData {
                     tag: "reticent.test".into(),
                     payload,
@@ -403,6 +428,7 @@ mod tests {
             (StrKind::Text, "mut text X"),
             (StrKind::Text, "text X"),
             (StrKind::Css, "--prop-X"),
+            (StrKind::Css, "adopted X"),
             (StrKind::Css, "css X"),
             (StrKind::Css, "decl X"),
             (StrKind::Css, "prio X"),
@@ -446,7 +472,7 @@ mod tests {
                 .contains('X')
                 .then(|| s(&v.as_str().replace('X', "_")))
         });
-        assert_eq!(n, 16);
+        assert_eq!(n, 17);
         let mut left = 0;
         for_each_str(&events, |k, v| {
             if k != StrKind::Structure && v.contains('X') {

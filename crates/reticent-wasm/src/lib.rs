@@ -19,8 +19,11 @@
 //!   input, media, visibility and navigation events (`interactions.rs`);
 //! - wraps `history.pushState`/`replaceState`,
 //!   `CSSStyleSheet.prototype.insertRule`/`deleteRule` and
-//!   `CSSStyleDeclaration.prototype.setProperty`/`removeProperty` with a `Proxy`
-//!   (`patch.rs`), restored on stop;
+//!   `CSSStyleDeclaration.prototype.setProperty`/`removeProperty` with a `Proxy`,
+//!   and the `adoptedStyleSheets` setter of documents and shadow roots
+//!   (`patch.rs`), restored on stop; the adopted sheets themselves are
+//!   recorded after the snapshot and whenever a document or shadow host is
+//!   added;
 //! - matches the site's masking rules (`rules.rs`) on the snapshot, added
 //!   nodes, text and attribute changes and input events alike, and stops
 //!   (without touching consent) on a navigation into an excluded page;

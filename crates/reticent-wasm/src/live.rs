@@ -12,10 +12,11 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect, WeakMap};
 use reticent_core::event::{Event, EventData, FullSnapshotData, MetaData, Offset};
 use reticent_core::incremental::{
-    AddedNode, IncrementalData, InputData, MouseMoveData, MutationData, Position,
+    AddedNode, AdoptedStyle, AdoptedStyleSheetData, IncrementalData, InputData, MouseMoveData,
+    MutationData, Position, StyleRuleAdd,
 };
 use reticent_core::incremental::{ScrollData, TouchMoveData, ViewportResizeData};
 use reticent_core::node::SerializedNode;
@@ -24,7 +25,7 @@ use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Document, Element, EventTarget, HtmlIFrameElement, HtmlInputElement, HtmlSelectElement,
-    HtmlTextAreaElement, MutationObserver, MutationObserverInit, MutationRecord, Node,
+    HtmlTextAreaElement, MutationObserver, MutationObserverInit, MutationRecord, Node, ShadowRoot,
 };
 
 use crate::clock::Clock;
@@ -88,6 +89,10 @@ pub(crate) struct Live {
     pub(crate) generation: u64,
     /// The first snapshot while it is taken in slices.
     pub(crate) slicing: Option<Slicing>,
+    /// Ids of the constructed style sheets sent since the last snapshot
+    /// (`CSSStyleSheet` → id), and the next id.
+    pub(crate) style_ids: WeakMap,
+    pub(crate) next_style_id: u32,
     /// At most this many nodes per slice (tests set it; the time budget
     /// applies in any case).
     pub(crate) slice_nodes: u32,
@@ -152,7 +157,8 @@ pub(crate) struct Handles {
     pub(crate) timer: Option<i32>,
 }
 
-/// A method replaced by a `Proxy` whose `apply` trap records the call.
+/// A method (or a property's setter) replaced by a `Proxy` whose `apply`
+/// trap records the call.
 pub(crate) struct PatchHandle {
     pub(crate) object: Object,
     pub(crate) key: &'static str,
@@ -160,6 +166,9 @@ pub(crate) struct PatchHandle {
     pub(crate) proxy: JsValue,
     pub(crate) handler: Object,
     pub(crate) had_own: bool,
+    /// For a setter: the property's original descriptor (`original` is its
+    /// `set`), put back on stop.
+    pub(crate) descriptor: Option<Object>,
 }
 
 impl Handles {
@@ -178,6 +187,15 @@ impl Handles {
             // so a reference the page kept stays harmless.
             let _ = Reflect::delete_property(&p.handler, &JsValue::from_str("apply"));
             let key = JsValue::from_str(p.key);
+            if let Some(descriptor) = &p.descriptor {
+                let current = Object::get_own_property_descriptor(&p.object, &key);
+                let still_ours =
+                    Reflect::get(&current, &JsValue::from_str("set")).is_ok_and(|v| v == p.proxy);
+                if still_ours {
+                    let _ = Reflect::define_property(&p.object, &key, descriptor);
+                }
+                continue;
+            }
             let still_ours = Reflect::get(&p.object, &key).is_ok_and(|v| v == p.proxy);
             if still_ours {
                 if p.had_own {
@@ -237,6 +255,8 @@ impl Live {
             iframes: Vec::new(),
             generation: 0,
             slicing: None,
+            style_ids: WeakMap::new(),
+            next_style_id: 1,
             slice_nodes: u32::MAX,
             slice_ms: SLICE_MS,
         }))
@@ -339,6 +359,7 @@ impl Live {
         self.mirror.reset();
         self.iframes.clear();
         self.generation += 1;
+        self.style_ids = WeakMap::new();
         let page = Page::current()?;
         let at = self.clock.now();
         let serialized =
@@ -348,6 +369,7 @@ impl Live {
         for root in &serialized.shadow_roots {
             self.observe(root)?;
         }
+        self.adopted_in(&page.document, &serialized.shadow_roots)?;
         // Part of the snapshot: not counted against the incremental caps.
         self.attach_iframes(serialized.iframes, false)
     }
@@ -417,6 +439,7 @@ impl Live {
         self.mirror.reset();
         self.iframes.clear();
         self.generation += 1;
+        self.style_ids = WeakMap::new();
         self.observe(&Page::current()?.document)
     }
 
@@ -472,6 +495,7 @@ impl Live {
         let page = Page::current()?;
         let at = self.clock.now();
         self.push_snapshot(&page, at, serialized.node)?;
+        self.adopted_in(&page.document, &serialized.shadow_roots)?;
         let generation = self.generation;
         self.attach_iframes(serialized.iframes, false)?;
         for records in sl.deferred {
@@ -592,13 +616,114 @@ impl Live {
             }));
             if counted {
                 self.push_incremental(data, 64 + 96 * nodes)?;
+                if self.generation != generation {
+                    return Ok(());
+                }
             } else {
                 let at = self.clock.now();
                 self.buffer
                     .push(Event::new(at, EventData::Incremental(data)));
             }
+            let doc = self.iframes.last().map(|(_, d)| d.clone());
+            if let Some(doc) = doc {
+                self.adopted_in(&doc, &s.shadow_roots)?;
+            }
         }
         Ok(())
+    }
+
+    /// Records the style sheets adopted by `doc` and by the open shadow
+    /// `roots` just recorded, for those that adopt any (after a snapshot,
+    /// an attach or an add).
+    pub(crate) fn adopted_in(
+        &mut self,
+        doc: &Document,
+        roots: &[ShadowRoot],
+    ) -> Result<(), CoreError> {
+        let generation = self.generation;
+        self.adopted(doc, false)?;
+        for root in roots {
+            if self.generation != generation {
+                break;
+            }
+            self.adopted(root, false)?;
+        }
+        Ok(())
+    }
+
+    /// Records the style sheets `target` (a document or a shadow root)
+    /// adopts: an AdoptedStyleSheet event naming them in order, with the
+    /// rules (sanitised as CSS) of each sheet not sent since the last
+    /// snapshot. `always`: also when it adopts none (the page set the list).
+    /// Nothing when the document or the shadow host is not recorded.
+    pub(crate) fn adopted(&mut self, target: &Node, always: bool) -> Result<(), CoreError> {
+        let id = match crate::rules::as_shadow_root(target) {
+            Some(root) => self.mirror.id_of(&root.host()),
+            None if target.node_type() == Node::DOCUMENT_NODE => self.mirror.id_of(target),
+            None => None,
+        };
+        let Some(id) = id else {
+            return Ok(());
+        };
+        let list = Reflect::get(target, &JsValue::from_str("adoptedStyleSheets"))
+            .ok()
+            .filter(JsValue::is_object)
+            .map(|v| Array::from(&v))
+            .unwrap_or_default();
+        if list.length() == 0 && !always {
+            return Ok(());
+        }
+        let mut style_ids = Vec::with_capacity(list.length() as usize);
+        let mut styles = Vec::new();
+        let mut bytes = 48;
+        for sheet in list.iter().filter(JsValue::is_object) {
+            let key = sheet.unchecked_ref::<Object>();
+            if let Some(known) = self.style_ids.get(key).as_f64() {
+                // Only ids written below are stored.
+                style_ids.push(known as u32);
+                continue;
+            }
+            let style_id = self.next_style_id;
+            self.next_style_id = style_id.saturating_add(1);
+            self.style_ids.set(key, &JsValue::from(style_id));
+            style_ids.push(style_id);
+            let rules = sheet_rules(&sheet)
+                .into_iter()
+                .zip(0u32..)
+                .map(|(css, index)| StyleRuleAdd {
+                    rule: self
+                        .engine
+                        .text(&css, reticent_core::privacy::TextContext::Style),
+                    index: Some(index),
+                })
+                .collect::<Vec<_>>();
+            bytes += 16
+                + rules
+                    .iter()
+                    .map(|r| 8 + r.rule.as_str().len())
+                    .sum::<usize>();
+            styles.push(AdoptedStyle { style_id, rules });
+        }
+        self.push_incremental(
+            IncrementalData::AdoptedStyleSheet(AdoptedStyleSheetData::with(|d| {
+                d.id = id;
+                d.style_ids = style_ids;
+                d.styles = styles;
+            })),
+            bytes,
+        )
+    }
+
+    /// The id of an adopted constructed sheet sent since the last snapshot.
+    pub(crate) fn style_id(&self, sheet: &JsValue) -> Option<u32> {
+        if !sheet.is_object() {
+            return None;
+        }
+        let v = self
+            .style_ids
+            .get(sheet.unchecked_ref::<Object>())
+            .as_f64()?;
+        Some(v as u32)
     }
 
     /// Forgets the documents of iframes that left the page.
@@ -851,6 +976,25 @@ fn frames_in(doc: &Document) -> Vec<HtmlIFrameElement> {
     (0..list.length())
         .filter_map(|i| list.item(i))
         .map(|n| n.unchecked_into::<HtmlIFrameElement>())
+        .collect()
+}
+
+/// The CSS text of every rule of a (constructed) sheet; none when they
+/// cannot be read.
+fn sheet_rules(sheet: &JsValue) -> Vec<String> {
+    let Ok(rules) = Reflect::get(sheet, &JsValue::from_str("cssRules")) else {
+        return Vec::new();
+    };
+    if !rules.is_object() {
+        return Vec::new();
+    }
+    Array::from(&rules)
+        .iter()
+        .filter_map(|r| {
+            Reflect::get(&r, &JsValue::from_str("cssText"))
+                .ok()?
+                .as_string()
+        })
         .collect()
 }
 

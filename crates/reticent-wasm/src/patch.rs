@@ -55,6 +55,14 @@ pub(crate) const PATCHES: &[(&str, &str, Hook)] = &[
     ),
 ];
 
+/// Property setters wrapped the same way: (prototype, property, hook).
+/// `adoptedStyleSheets` of documents and shadow roots (rrweb patches the
+/// same setters; an in-place change of the array, `push`, is not seen).
+pub(crate) const SETTERS: &[(&str, &str, Hook)] = &[
+    ("Document.prototype", "adoptedStyleSheets", adopted_set),
+    ("ShadowRoot.prototype", "adoptedStyleSheets", adopted_set),
+];
+
 /// Deepest nesting of grouping rules followed to locate a rule.
 const MAX_RULE_NESTING: usize = 64;
 
@@ -77,6 +85,80 @@ pub(crate) fn install(
         return Ok(None);
     };
     let had_own = Object::has_own(&object, &name);
+    let Some((proxy, handler, trap)) = recording_proxy(original_fn, key, hook, weak) else {
+        return Ok(None);
+    };
+    if Reflect::set(&object, &name, &proxy) != Ok(true) {
+        return Ok(None);
+    }
+    Ok(Some((
+        PatchHandle {
+            object,
+            key,
+            original,
+            proxy: proxy.into(),
+            handler,
+            had_own,
+            descriptor: None,
+        },
+        trap,
+    )))
+}
+
+/// Replaces the setter of the accessor property `owner[key]` by a recording
+/// proxy (the getter is kept). `Ok(None)` when there is no such setter or
+/// the property cannot be redefined.
+pub(crate) fn install_setter(
+    owner: &str,
+    key: &'static str,
+    hook: Hook,
+    weak: Weak<RefCell<Live>>,
+) -> Result<Option<(PatchHandle, Trap)>, CoreError> {
+    let Some(object) = resolve(owner) else {
+        return Ok(None);
+    };
+    let name = JsValue::from_str(key);
+    let descriptor = Object::get_own_property_descriptor(&object, &name);
+    if !descriptor.is_object() {
+        return Ok(None);
+    }
+    let descriptor: Object = descriptor.unchecked_into();
+    let Ok(original) = Reflect::get(&descriptor, &JsValue::from_str("set")) else {
+        return Ok(None);
+    };
+    let Some(original_fn) = original.dyn_ref::<Function>() else {
+        return Ok(None);
+    };
+    let Some((proxy, handler, trap)) = recording_proxy(original_fn, key, hook, weak) else {
+        return Ok(None);
+    };
+    let replaced = Object::assign(&Object::new(), &descriptor);
+    if Reflect::set(&replaced, &JsValue::from_str("set"), &proxy) != Ok(true)
+        || Reflect::define_property(&object, &name, &replaced) != Ok(true)
+    {
+        return Ok(None);
+    }
+    Ok(Some((
+        PatchHandle {
+            object,
+            key,
+            original,
+            proxy: proxy.into(),
+            handler,
+            had_own: true,
+            descriptor: Some(descriptor),
+        },
+        trap,
+    )))
+}
+
+/// A `Proxy` of `original` whose `apply` trap calls it, then the hook.
+fn recording_proxy(
+    original_fn: &Function,
+    key: &'static str,
+    hook: Hook,
+    weak: Weak<RefCell<Live>>,
+) -> Option<(Proxy, Object, Trap)> {
     let trap: Trap = Closure::new(
         move |target: JsValue, this: JsValue, args: Array| -> Result<JsValue, JsValue> {
             let result = Reflect::apply(target.unchecked_ref::<Function>(), &this, &args)?;
@@ -94,23 +176,10 @@ pub(crate) fn install(
     let handler = Object::new();
     let set = Reflect::set(&handler, &JsValue::from_str("apply"), trap.as_ref());
     if set != Ok(true) {
-        return Ok(None);
+        return None;
     }
     let proxy = Proxy::new(original_fn, &handler);
-    if Reflect::set(&object, &name, &proxy) != Ok(true) {
-        return Ok(None);
-    }
-    Ok(Some((
-        PatchHandle {
-            object,
-            key,
-            original,
-            proxy: proxy.into(),
-            handler,
-            had_own,
-        },
-        trap,
-    )))
+    Some((proxy, handler, trap))
 }
 
 /// Whether the wrapped method changes the page address.
@@ -146,13 +215,22 @@ fn index(v: &JsValue) -> Option<u32> {
     (f.is_finite() && f >= 0.0 && f <= f64::from(u32::MAX)).then_some(f as u32)
 }
 
+/// Which recorded sheet `sheet` is: a `<style>`'s (its node id) or an
+/// adopted constructed sheet's (its style id).
+fn sheet_ref(live: &Live, sheet: &JsValue) -> Option<(Option<u32>, Option<u32>)> {
+    match style_owner(live, sheet) {
+        Some(id) => Some((Some(id), None)),
+        None => live.style_id(sheet).map(|s| (None, Some(s))),
+    }
+}
+
 fn rule_inserted(
     live: &mut Live,
     sheet: &JsValue,
     args: &Array,
     result: &JsValue,
 ) -> Result<(), CoreError> {
-    let Some(id) = style_owner(live, sheet) else {
+    let Some((id, style_id)) = sheet_ref(live, sheet) else {
         return Ok(());
     };
     let Some(rule) = args.get(0).as_string() else {
@@ -166,7 +244,8 @@ fn rule_inserted(
     };
     live.push_incremental(
         IncrementalData::StyleSheetRule(StyleSheetRuleData::with(|d| {
-            d.id = Some(id);
+            d.id = id;
+            d.style_id = style_id;
             d.adds = vec![add];
         })),
         bytes,
@@ -179,12 +258,13 @@ fn rule_deleted(
     args: &Array,
     _: &JsValue,
 ) -> Result<(), CoreError> {
-    let (Some(id), Some(index)) = (style_owner(live, sheet), index(&args.get(0))) else {
+    let (Some((id, style_id)), Some(index)) = (sheet_ref(live, sheet), index(&args.get(0))) else {
         return Ok(());
     };
     live.push_incremental(
         IncrementalData::StyleSheetRule(StyleSheetRuleData::with(|d| {
-            d.id = Some(id);
+            d.id = id;
+            d.style_id = style_id;
             d.removes = vec![StyleRuleRemove { index }];
         })),
         40,
@@ -291,4 +371,13 @@ fn declaration_removed(
         }),
         bytes,
     )
+}
+
+/// `document.adoptedStyleSheets = …` or `shadowRoot.adoptedStyleSheets = …`:
+/// the list as it now is.
+fn adopted_set(live: &mut Live, target: &JsValue, _: &Array, _: &JsValue) -> Result<(), CoreError> {
+    if !target.is_object() {
+        return Ok(());
+    }
+    live.adopted(target.unchecked_ref::<web_sys::Node>(), true)
 }

@@ -250,7 +250,7 @@ fn as_document(node: &Node) -> Option<&Document> {
 }
 
 /// `node` as a shadow root (a document fragment with a host).
-fn as_shadow_root(node: &Node) -> Option<&ShadowRoot> {
+pub(crate) fn as_shadow_root(node: &Node) -> Option<&ShadowRoot> {
     if node.node_type() != Node::DOCUMENT_FRAGMENT_NODE {
         return None;
     }

@@ -19,7 +19,7 @@ use crate::interactions::{On, LISTENERS};
 use crate::live::{with_live, Live};
 use crate::mutations;
 use crate::page::{describe, internal, Page};
-use crate::patch::{self, PATCHES};
+use crate::patch::{self, PATCHES, SETTERS};
 
 /// How much of the first snapshot one slice may walk (tests tune it).
 #[derive(Clone, Copy, Debug)]
@@ -155,6 +155,13 @@ impl Session {
         for &(owner, key, hook) in PATCHES {
             let weak = Rc::downgrade(&self.live);
             if let Some((handle, trap)) = patch::install(owner, key, hook, weak)? {
+                self.closures.push(Box::new(trap));
+                self.live.borrow_mut().handles.patches.push(handle);
+            }
+        }
+        for &(owner, key, hook) in SETTERS {
+            let weak = Rc::downgrade(&self.live);
+            if let Some((handle, trap)) = patch::install_setter(owner, key, hook, weak)? {
                 self.closures.push(Box::new(trap));
                 self.live.borrow_mut().handles.patches.push(handle);
             }
