@@ -658,7 +658,12 @@ impl Live {
     /// Nothing when the document or the shadow host is not recorded.
     pub(crate) fn adopted(&mut self, target: &Node, always: bool) -> Result<(), CoreError> {
         let id = match crate::rules::as_shadow_root(target) {
-            Some(root) => self.mirror.id_of(&root.host()),
+            // Not for a host whose content is not recorded (blocked): fail closed.
+            Some(root) => self
+                .mirror
+                .entry(&root.host())
+                .filter(|e| !e.meta.leaf)
+                .map(|e| e.id),
             None if target.node_type() == Node::DOCUMENT_NODE => self.mirror.id_of(target),
             None => None,
         };

@@ -58,9 +58,20 @@ pub(crate) const PATCHES: &[(&str, &str, Hook)] = &[
 /// Property setters wrapped the same way: (prototype, property, hook).
 /// `adoptedStyleSheets` of documents and shadow roots (rrweb patches the
 /// same setters; an in-place change of the array, `push`, is not seen).
+///
+/// And the form value setters (`input.value = …`, `checked`, a select's
+/// `value` and `selectedIndex`), as rrweb does: a value set by script
+/// fires no `input` event, but is recorded like one the user typed (the
+/// element is marked as changed; its Input event, masked by the engine, is
+/// written on blur, change or the next flush).
 pub(crate) const SETTERS: &[(&str, &str, Hook)] = &[
     ("Document.prototype", "adoptedStyleSheets", adopted_set),
     ("ShadowRoot.prototype", "adoptedStyleSheets", adopted_set),
+    ("HTMLInputElement.prototype", "value", value_set),
+    ("HTMLInputElement.prototype", "checked", value_set),
+    ("HTMLTextAreaElement.prototype", "value", value_set),
+    ("HTMLSelectElement.prototype", "value", value_set),
+    ("HTMLSelectElement.prototype", "selectedIndex", value_set),
 ];
 
 /// Deepest nesting of grouping rules followed to locate a rule.
@@ -380,4 +391,21 @@ fn adopted_set(live: &mut Live, target: &JsValue, _: &Array, _: &JsValue) -> Res
         return Ok(());
     }
     live.adopted(target.unchecked_ref::<web_sys::Node>(), true)
+}
+
+/// A form value set by script: the element has a pending Input event, not
+/// user-triggered (unless the user changed it too since the last write).
+fn value_set(live: &mut Live, target: &JsValue, _: &Array, _: &JsValue) -> Result<(), CoreError> {
+    let Some(el) = target.dyn_ref::<Element>() else {
+        return Ok(());
+    };
+    let Some(id) = live.mirror.id_of(el) else {
+        return Ok(());
+    };
+    // `ignore` rules drop the element's input events.
+    if live.rules.decide(el).ignored {
+        return Ok(());
+    }
+    live.input_pending(id, el.clone(), false);
+    Ok(())
 }

@@ -114,6 +114,65 @@ fn typing_gives_one_masked_input_event_on_change() {
 }
 
 #[wasm_bindgen_test]
+fn values_set_by_script_are_recorded_masked_like_typed_ones() {
+    let _f = Fixture::new(
+        r#"<input id="sv"><input id="cb" type="checkbox" value="CANARYBOX"><textarea id="sta"></textarea>
+        <select id="sel"><option>a</option><option>CANARYOPT</option></select>
+        <select id="sel2"><option>a</option><option>CANARYTWO</option></select>
+        <input id="ign" class="skip">"#,
+    );
+    let mut r =
+        reticent_wasm::Recorder::new(options(r#"{"privacy":{"ignore":[".skip"]}}"#)).unwrap();
+    grant(&mut r).unwrap();
+    let first = take(&mut r);
+    el("sv")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_value("CANARYSET");
+    el("cb")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_checked(true);
+    el("sta")
+        .unchecked_ref::<web_sys::HtmlTextAreaElement>()
+        .set_value("CANARYAREA");
+    el("sel")
+        .unchecked_ref::<web_sys::HtmlSelectElement>()
+        .set_selected_index(1);
+    el("sel2")
+        .unchecked_ref::<web_sys::HtmlSelectElement>()
+        .set_value("CANARYTWO");
+    el("ign")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_value("CANARYIGNORED");
+    // Set twice: still one pending Input per element.
+    el("sv")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_value("CANARYSET2");
+    assert_eq!(r.pending_events(), 5);
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    let inputs: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::Input(i) => Some(i.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut ids: Vec<u32> = inputs.iter().map(|i| i.id).collect();
+    ids.sort_unstable();
+    let mut expected: Vec<u32> = ["sv", "cb", "sta", "sel", "sel2"]
+        .iter()
+        .map(|id| snapshot_id(&first, id))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "{inputs:?}");
+    for i in &inputs {
+        assert_eq!(i.text.as_str(), INPUT_MASK, "{i:?}");
+        assert!(!i.is_checked, "checked state is never recorded");
+        assert_eq!(i.user_triggered, Some(false), "set by script");
+    }
+}
+
+#[wasm_bindgen_test]
 fn blur_flushes_a_pending_input() {
     let _f = Fixture::new(r#"<input id="in">"#);
     let mut r = granted();
