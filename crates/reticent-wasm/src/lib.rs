@@ -19,7 +19,10 @@
 //!   input, media, visibility and navigation events (`interactions.rs`);
 //! - wraps `history.pushState`/`replaceState`,
 //!   `CSSStyleSheet.prototype.insertRule`/`deleteRule` and
-//!   `CSSStyleDeclaration.prototype.setProperty`/`removeProperty` with a `Proxy`,
+//!   `CSSStyleDeclaration.prototype.setProperty`/`removeProperty`,
+//!   `Element.prototype.attachShadow` (a root attached to a recorded host is
+//!   observed) with a `Proxy`, the form value setters (a value set by script
+//!   is recorded like a typed one),
 //!   and the `adoptedStyleSheets` setter of documents and shadow roots
 //!   (`patch.rs`), restored on stop; the adopted sheets themselves are
 //!   recorded after the snapshot and whenever a document or shadow host is

@@ -1,6 +1,7 @@
 //! Page methods the recorder must see called: `history.pushState` /
 //! `replaceState` (SPA navigations), `CSSStyleSheet.prototype.insertRule` /
-//! `deleteRule` (CSSOM rule changes) and
+//! `deleteRule` (CSSOM rule changes), `Element.prototype.attachShadow` (a
+//! shadow root attached to a recorded host is observed from then on) and
 //! `CSSStyleDeclaration.prototype.setProperty` / `removeProperty` on the
 //! `style` of a CSSOM rule (rrweb's StyleDeclaration; the same methods on an
 //! element's inline `style` are seen by the mutation observer as a `style`
@@ -43,6 +44,7 @@ pub(crate) const PATCHES: &[(&str, &str, Hook)] = &[
     ("history", "replaceState", navigated),
     ("CSSStyleSheet.prototype", "insertRule", rule_inserted),
     ("CSSStyleSheet.prototype", "deleteRule", rule_deleted),
+    ("Element.prototype", "attachShadow", shadow_attached),
     (
         "CSSStyleDeclaration.prototype",
         "setProperty",
@@ -408,4 +410,27 @@ fn value_set(live: &mut Live, target: &JsValue, _: &Array, _: &JsValue) -> Resul
     }
     live.input_pending(id, el.clone(), false);
     Ok(())
+}
+
+/// `host.attachShadow(…)` on a recorded host whose content is recorded: the
+/// new (open) root is observed, so what is put in it is recorded as adds
+/// with `isShadow` (the replayer attaches a shadow root to the host on the
+/// first such add). A host not recorded yet is serialised with its root when
+/// its add is processed; closed roots stay invisible, as in the snapshot.
+fn shadow_attached(
+    live: &mut Live,
+    host: &JsValue,
+    _: &Array,
+    _: &JsValue,
+) -> Result<(), CoreError> {
+    let Some(el) = host.dyn_ref::<Element>() else {
+        return Ok(());
+    };
+    if !live.mirror.entry(el).is_some_and(|e| !e.meta.leaf) {
+        return Ok(());
+    }
+    let Some(root) = el.shadow_root() else {
+        return Ok(());
+    };
+    live.observe(&root)
 }

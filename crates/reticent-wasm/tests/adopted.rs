@@ -212,3 +212,28 @@ async fn adopted_sheets_are_recorded_sanitised_after_the_snapshot_and_when_set()
     adopt(&document(), &[&a]);
     assert_eq!(r.pending_events(), 0);
 }
+
+#[wasm_bindgen_test]
+async fn a_blocked_host_records_neither_adopted_sheets_nor_shadow_content() {
+    let _f = Fixture::new(
+        r#"<div id="blocked" data-reticent-block></div><div id="late" data-reticent-block></div>"#,
+    );
+    let root = el("blocked")
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .unwrap();
+    let mut r = granted();
+    let _ = take(&mut r);
+    adopt(&root, &[&sheet(".x { color: red }")]);
+    // Attached after the snapshot to a blocked host: not observed either.
+    let late = el("late")
+        .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .unwrap();
+    late.set_inner_html("<p>CANARYBLOCKED</p>");
+    adopt(&late, &[&sheet(".y { color: blue }")]);
+    settle().await;
+    if let Some(batch) = take_some(&mut r) {
+        assert!(adopted(&batch).is_empty(), "{:?}", adopted(&batch));
+        assert!(!dump(&batch).contains("CANARY"));
+        assert!(mutations(&batch).iter().all(|m| m.adds.is_empty()));
+    }
+}
