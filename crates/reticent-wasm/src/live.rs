@@ -151,6 +151,9 @@ impl Pending {
 pub(crate) struct Handles {
     pub(crate) observer: Option<MutationObserver>,
     pub(crate) listeners: Vec<(EventTarget, &'static str, Function)>,
+    /// The document-level listeners, also added to every attached
+    /// same-origin iframe document (interactions inside frames).
+    pub(crate) frame_listeners: Vec<(&'static str, Function)>,
     pub(crate) patches: Vec<PatchHandle>,
     /// The snapshot slicer's timer callback, and its pending timeout.
     pub(crate) step_fn: Option<Function>,
@@ -182,6 +185,7 @@ impl Handles {
         for (target, kind, f) in self.listeners.drain(..) {
             let _ = target.remove_event_listener_with_callback_and_bool(kind, &f, true);
         }
+        self.frame_listeners.clear();
         for p in self.patches.drain(..) {
             // Without its trap the proxy forwards every call to the original,
             // so a reference the page kept stays harmless.
@@ -357,7 +361,7 @@ impl Live {
             let _ = observer.take_records();
         }
         self.mirror.reset();
-        self.iframes.clear();
+        self.forget_frames();
         self.generation += 1;
         self.style_ids = WeakMap::new();
         let page = Page::current()?;
@@ -437,7 +441,7 @@ impl Live {
             let _ = observer.take_records();
         }
         self.mirror.reset();
-        self.iframes.clear();
+        self.forget_frames();
         self.generation += 1;
         self.style_ids = WeakMap::new();
         self.observe(&Page::current()?.document)
@@ -596,6 +600,7 @@ impl Live {
                 }
                 let (_, old) = self.iframes.remove(pos);
                 self.mirror.forget_subtree(&old);
+                self.unlisten(&old);
             }
             let first = self.mirror.next_id();
             let s = snapshot::iframe_document(&doc, &self.engine, &self.rules, &mut self.mirror)?;
@@ -604,6 +609,7 @@ impl Live {
             for root in &s.shadow_roots {
                 self.observe(root)?;
             }
+            self.listen_in(&doc)?;
             self.iframes.push((iframe, doc));
             work.extend(s.iframes);
             let data = IncrementalData::Mutation(MutationData::with(|d| {
@@ -731,6 +737,50 @@ impl Live {
         Some(v as u32)
     }
 
+    /// Adds the document-level listeners to an attached iframe document
+    /// (passive, capture phase, like on the page's own document). Before the
+    /// listeners exist (the first snapshot's attaches), the session adds
+    /// them to every attached document once it has them.
+    pub(crate) fn listen_in(&mut self, doc: &Document) -> Result<(), CoreError> {
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_capture(true);
+        options.set_passive(true);
+        let target: &EventTarget = doc.unchecked_ref();
+        for (kind, f) in &self.handles.frame_listeners {
+            target
+                .add_event_listener_with_callback_and_add_event_listener_options(kind, f, &options)
+                .map_err(|e| {
+                    internal(&format!(
+                        "adding the {kind} listener failed: {}",
+                        describe(&e)
+                    ))
+                })?;
+            self.handles
+                .listeners
+                .push((target.clone(), kind, f.clone()));
+        }
+        Ok(())
+    }
+
+    /// Forgets every attached iframe document (before a fresh snapshot).
+    fn forget_frames(&mut self) {
+        for (_, doc) in std::mem::take(&mut self.iframes) {
+            self.unlisten(&doc);
+        }
+    }
+
+    /// Removes the listeners added to a forgotten iframe document.
+    fn unlisten(&mut self, doc: &Document) {
+        let target: &JsValue = doc.as_ref();
+        self.handles.listeners.retain(|(t, kind, f)| {
+            let ours = JsValue::from(t.clone()) == *target;
+            if ours {
+                let _ = t.remove_event_listener_with_callback_and_bool(kind, f, true);
+            }
+            !ours
+        });
+    }
+
     /// Forgets the documents of iframes that left the page.
     pub(crate) fn prune_iframes(&mut self) {
         let mut kept = Vec::with_capacity(self.iframes.len());
@@ -739,6 +789,7 @@ impl Live {
                 kept.push((iframe, doc));
             } else {
                 self.mirror.forget_subtree(&doc);
+                self.unlisten(&doc);
             }
         }
         self.iframes = kept;
@@ -1012,11 +1063,12 @@ fn viewport(width: u32, height: u32) -> IncrementalData {
 
 /// The raw form value of an input, textarea, select or editable element.
 fn form_value(el: &Element) -> String {
-    if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
+    use crate::rules::as_html;
+    if let Some(i) = as_html::<HtmlInputElement>(el, &["input"]) {
         i.value()
-    } else if let Some(t) = el.dyn_ref::<HtmlTextAreaElement>() {
+    } else if let Some(t) = as_html::<HtmlTextAreaElement>(el, &["textarea"]) {
         t.value()
-    } else if let Some(s) = el.dyn_ref::<HtmlSelectElement>() {
+    } else if let Some(s) = as_html::<HtmlSelectElement>(el, &["select"]) {
         s.value()
     } else {
         el.text_content().unwrap_or_default()

@@ -141,11 +141,19 @@ impl Session {
                         describe(&e)
                     ))
                 })?;
-            self.live
-                .borrow_mut()
-                .handles
-                .listeners
-                .push((target, kind, f));
+            let mut live = self.live.borrow_mut();
+            // Interactions inside same-origin frames too (a frame's
+            // visibility is the page's: not listened to twice).
+            if on == On::Document && kind != "visibilitychange" {
+                live.handles.frame_listeners.push((kind, f.clone()));
+            }
+            live.handles.listeners.push((target, kind, f));
+        }
+        // Frames attached by the first slice of the snapshot, before now.
+        let mut live = self.live.borrow_mut();
+        let docs: Vec<_> = live.iframes.iter().map(|(_, d)| d.clone()).collect();
+        for doc in &docs {
+            live.listen_in(doc)?;
         }
         Ok(())
     }
