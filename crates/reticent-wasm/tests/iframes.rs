@@ -310,9 +310,19 @@ async fn interactions_inside_a_frame_are_recorded() {
         <div id="fbox" style="height:20px;overflow:auto"><div style="height:200px"></div></div>"#,
     )
     .await;
+    doc.get_element_by_id("fin")
+        .unwrap()
+        .unchecked_ref::<web_sys::HtmlInputElement>()
+        .set_value("CANARYBEFORE");
     let mut r = granted();
     let first = take(&mut r);
+    assert!(!dump(&first).contains("CANARY"));
     let node = &attaches(&first)[0].adds[0].node;
+    assert_eq!(
+        attr(by_id(node, "fin"), "value"),
+        Some(INPUT_MASK),
+        "the live value of a frame's input, masked"
+    );
     let (fin, fbtn, fbox) = (
         by_id(node, "fin").id,
         by_id(node, "fbtn").id,
