@@ -362,6 +362,12 @@ source_struct!(
         /// Deleted rules.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         removes: Vec<StyleRuleRemove>,
+        /// All rules replaced by this CSS (`replace`, constructed sheets).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replace: Option<Scrubbed>,
+        /// All rules replaced by this CSS (`replaceSync`, constructed sheets).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replace_sync: Option<Scrubbed>,
     }
 );
 

@@ -103,6 +103,9 @@ pub fn for_each_str<'a>(events: &'a [Event], mut f: impl FnMut(StrKind, &'a str)
                     for add in &r.adds {
                         f(StrKind::Css, add.rule.as_str());
                     }
+                    for css in r.replace.iter().chain(&r.replace_sync) {
+                        f(StrKind::Css, css.as_str());
+                    }
                 }
                 IncrementalData::AdoptedStyleSheet(a) => {
                     for rule in a.styles.iter().flat_map(|s| &s.rules) {
@@ -209,6 +212,9 @@ pub fn map_scrubbed(
                 IncrementalData::StyleSheetRule(r) => {
                     for add in &mut r.adds {
                         apply(StrKind::Css, &mut add.rule);
+                    }
+                    for css in r.replace.iter_mut().chain(r.replace_sync.iter_mut()) {
+                        apply(StrKind::Css, css);
                     }
                 }
                 IncrementalData::AdoptedStyleSheet(a) => {
@@ -368,7 +374,9 @@ mod tests {
                         r.adds = vec![StyleRuleAdd {
                             rule: s("rule X"),
                             index: None,
-                        }]
+                        }];
+                        r.replace = Some(s("replace X"));
+                        r.replace_sync = Some(s("replaceSync X"));
                     },
                 ))),
             ),
@@ -433,6 +441,8 @@ mod tests {
             (StrKind::Css, "decl X"),
             (StrKind::Css, "prio X"),
             (StrKind::Css, "removed-X"),
+            (StrKind::Css, "replace X"),
+            (StrKind::Css, "replaceSync X"),
             (StrKind::Css, "rule X"),
             (StrKind::Attribute, "added X"),
             (StrKind::Attribute, "attr X"),
@@ -472,7 +482,7 @@ mod tests {
                 .contains('X')
                 .then(|| s(&v.as_str().replace('X', "_")))
         });
-        assert_eq!(n, 17);
+        assert_eq!(n, 19);
         let mut left = 0;
         for_each_str(&events, |k, v| {
             if k != StrKind::Structure && v.contains('X') {

@@ -1,6 +1,6 @@
 //! Page methods the recorder must see called: `history.pushState` /
 //! `replaceState` (SPA navigations), `CSSStyleSheet.prototype.insertRule` /
-//! `deleteRule` (CSSOM rule changes), `Element.prototype.attachShadow` (a
+//! `deleteRule` / `replace` / `replaceSync` (CSSOM rule changes), `Element.prototype.attachShadow` (a
 //! shadow root attached to a recorded host is observed from then on) and
 //! `CSSStyleDeclaration.prototype.setProperty` / `removeProperty` on the
 //! `style` of a CSSOM rule (rrweb's StyleDeclaration; the same methods on an
@@ -44,6 +44,12 @@ pub(crate) const PATCHES: &[(&str, &str, Hook)] = &[
     ("history", "replaceState", navigated),
     ("CSSStyleSheet.prototype", "insertRule", rule_inserted),
     ("CSSStyleSheet.prototype", "deleteRule", rule_deleted),
+    ("CSSStyleSheet.prototype", "replace", sheet_replaced),
+    (
+        "CSSStyleSheet.prototype",
+        "replaceSync",
+        sheet_replaced_sync,
+    ),
     ("Element.prototype", "attachShadow", shadow_attached),
     (
         "CSSStyleDeclaration.prototype",
@@ -433,4 +439,43 @@ fn shadow_attached(
         return Ok(());
     };
     live.observe(&root)
+}
+
+/// `sheet.replace(css)` / `replaceSync(css)` on an adopted constructed sheet
+/// (the only sheets that allow them): every rule replaced, the CSS sanitised.
+fn sheet_replaced(
+    live: &mut Live,
+    sheet: &JsValue,
+    args: &Array,
+    _: &JsValue,
+) -> Result<(), CoreError> {
+    replaced(live, sheet, args, false)
+}
+
+fn sheet_replaced_sync(
+    live: &mut Live,
+    sheet: &JsValue,
+    args: &Array,
+    _: &JsValue,
+) -> Result<(), CoreError> {
+    replaced(live, sheet, args, true)
+}
+
+fn replaced(live: &mut Live, sheet: &JsValue, args: &Array, sync: bool) -> Result<(), CoreError> {
+    let (Some(style_id), Some(css)) = (live.style_id(sheet), args.get(0).as_string()) else {
+        return Ok(());
+    };
+    let css = live.engine.text(&css, TextContext::Style);
+    let bytes = 48 + css.as_str().len();
+    live.push_incremental(
+        IncrementalData::StyleSheetRule(StyleSheetRuleData::with(|d| {
+            d.style_id = Some(style_id);
+            if sync {
+                d.replace_sync = Some(css);
+            } else {
+                d.replace = Some(css);
+            }
+        })),
+        bytes,
+    )
 }

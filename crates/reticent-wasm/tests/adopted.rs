@@ -200,6 +200,28 @@ async fn adopted_sheets_are_recorded_sanitised_after_the_snapshot_and_when_set()
     assert_eq!((changes[1].id, changes[1].style_id), (None, Some(sa)));
     assert_eq!(changes[1].removes[0].index, 0);
 
+    // Every rule replaced (constructed sheets only), sanitised.
+    call(
+        &c,
+        "replaceSync",
+        &[".q { background: url(https://x.example/CANARYSYNC) }".into()],
+    );
+    let _ = call(&a, "replace", &[".r { color: red }".into()]);
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    let changes = rule_changes(&batch);
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(changes[0].style_id, Some(sc));
+    assert_eq!(
+        changes[0].replace_sync.as_ref().map(|c| c.as_str()),
+        Some(".q { background: url() }")
+    );
+    assert_eq!(changes[1].style_id, Some(sa));
+    assert_eq!(
+        changes[1].replace.as_ref().map(|c| c.as_str()),
+        Some(".r { color: red }")
+    );
+
     // Cleared.
     adopt(&document(), &[]);
     let batch = take(&mut r);

@@ -172,6 +172,7 @@ fn incremental() -> impl Strategy<Value = IncrementalData> {
                 StyleSheetRuleData::with(|d| {
                     d.id = id;
                     d.style_id = id.map(|i| i ^ 1);
+                    d.replace_sync = adds.first().map(|(r, _)| r.clone());
                     d.adds = adds
                         .into_iter()
                         .map(|(rule, index)| StyleRuleAdd { rule, index })
