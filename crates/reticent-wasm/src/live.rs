@@ -373,7 +373,7 @@ impl Live {
         for root in &serialized.shadow_roots {
             self.observe(root)?;
         }
-        self.adopted_in(&page.document, &serialized.shadow_roots)?;
+        self.adopted_in(&page.document, &serialized.shadow_roots, false)?;
         // Part of the snapshot: not counted against the incremental caps.
         self.attach_iframes(serialized.iframes, false)
     }
@@ -499,7 +499,7 @@ impl Live {
         let page = Page::current()?;
         let at = self.clock.now();
         self.push_snapshot(&page, at, serialized.node)?;
-        self.adopted_in(&page.document, &serialized.shadow_roots)?;
+        self.adopted_in(&page.document, &serialized.shadow_roots, false)?;
         let generation = self.generation;
         self.attach_iframes(serialized.iframes, false)?;
         for records in sl.deferred {
@@ -632,27 +632,28 @@ impl Live {
             }
             let doc = self.iframes.last().map(|(_, d)| d.clone());
             if let Some(doc) = doc {
-                self.adopted_in(&doc, &s.shadow_roots)?;
+                self.adopted_in(&doc, &s.shadow_roots, counted)?;
             }
         }
         Ok(())
     }
 
     /// Records the style sheets adopted by `doc` and by the open shadow
-    /// `roots` just recorded, for those that adopt any (after a snapshot,
-    /// an attach or an add).
+    /// `roots` just recorded, for those that adopt any (after a snapshot or
+    /// an attach). `counted`: as in [`Live::adopted`].
     pub(crate) fn adopted_in(
         &mut self,
         doc: &Document,
         roots: &[ShadowRoot],
+        counted: bool,
     ) -> Result<(), CoreError> {
         let generation = self.generation;
-        self.adopted(doc, false)?;
+        self.adopted(doc, false, counted)?;
         for root in roots {
             if self.generation != generation {
                 break;
             }
-            self.adopted(root, false)?;
+            self.adopted(root, false, counted)?;
         }
         Ok(())
     }
@@ -661,8 +662,16 @@ impl Live {
     /// adopts: an AdoptedStyleSheet event naming them in order, with the
     /// rules (sanitised as CSS) of each sheet not sent since the last
     /// snapshot. `always`: also when it adopts none (the page set the list).
+    /// `counted`: whether the event counts against the incremental caps (not
+    /// when it is part of a snapshot: a huge sheet must not make the
+    /// snapshot that replaces a flood trigger another one).
     /// Nothing when the document or the shadow host is not recorded.
-    pub(crate) fn adopted(&mut self, target: &Node, always: bool) -> Result<(), CoreError> {
+    pub(crate) fn adopted(
+        &mut self,
+        target: &Node,
+        always: bool,
+        counted: bool,
+    ) -> Result<(), CoreError> {
         let id = match crate::rules::as_shadow_root(target) {
             // Not for a host whose content is not recorded (blocked): fail closed.
             Some(root) => self
@@ -715,14 +724,18 @@ impl Live {
                     .sum::<usize>();
             styles.push(AdoptedStyle { style_id, rules });
         }
-        self.push_incremental(
-            IncrementalData::AdoptedStyleSheet(AdoptedStyleSheetData::with(|d| {
-                d.id = id;
-                d.style_ids = style_ids;
-                d.styles = styles;
-            })),
-            bytes,
-        )
+        let data = IncrementalData::AdoptedStyleSheet(AdoptedStyleSheetData::with(|d| {
+            d.id = id;
+            d.style_ids = style_ids;
+            d.styles = styles;
+        }));
+        if counted {
+            return self.push_incremental(data, bytes);
+        }
+        let at = self.clock.now();
+        self.buffer
+            .push(Event::new(at, EventData::Incremental(data)));
+        Ok(())
     }
 
     /// The id of an adopted constructed sheet sent since the last snapshot.

@@ -214,7 +214,7 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
         if live.generation != generation {
             return Ok(());
         }
-        live.adopted(root, false)?;
+        live.adopted(root, false, true)?;
     }
     if live.generation != generation {
         return Ok(());

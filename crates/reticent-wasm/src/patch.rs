@@ -398,7 +398,7 @@ fn adopted_set(live: &mut Live, target: &JsValue, _: &Array, _: &JsValue) -> Res
     if !target.is_object() {
         return Ok(());
     }
-    live.adopted(target.unchecked_ref::<web_sys::Node>(), true)
+    live.adopted(target.unchecked_ref::<web_sys::Node>(), true, true)
 }
 
 /// A form value set by script: the element has a pending Input event, not
