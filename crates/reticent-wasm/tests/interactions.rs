@@ -113,6 +113,18 @@ fn typing_gives_one_masked_input_event_on_change() {
     assert_eq!(inputs[1].text.as_str(), INPUT_MASK);
 }
 
+/// `Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set`.
+fn input_value_setter() -> JsValue {
+    let proto = Reflect::get(&js_sys::global(), &"HTMLInputElement".into())
+        .and_then(|c| Reflect::get(&c, &"prototype".into()))
+        .unwrap();
+    let d = js_sys::Object::get_own_property_descriptor(
+        proto.unchecked_ref::<js_sys::Object>(),
+        &"value".into(),
+    );
+    Reflect::get(&d, &"set".into()).unwrap()
+}
+
 #[wasm_bindgen_test]
 fn values_set_by_script_are_recorded_masked_like_typed_ones() {
     let _f = Fixture::new(
@@ -121,6 +133,7 @@ fn values_set_by_script_are_recorded_masked_like_typed_ones() {
         <select id="sel2"><option>a</option><option>CANARYTWO</option></select>
         <input id="ign" class="skip">"#,
     );
+    let original = input_value_setter();
     let mut r =
         reticent_wasm::Recorder::new(options(r#"{"privacy":{"ignore":[".skip"]}}"#)).unwrap();
     grant(&mut r).unwrap();
@@ -170,6 +183,18 @@ fn values_set_by_script_are_recorded_masked_like_typed_ones() {
         assert!(!i.is_checked, "checked state is never recorded");
         assert_eq!(i.user_triggered, Some(false), "set by script");
     }
+
+    // Stopping puts the original setter back; a value set then is not recorded.
+    assert!(input_value_setter() != original);
+    r.withdraw_consent();
+    assert!(
+        input_value_setter() == original,
+        "the original setter is back"
+    );
+    el("sv")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_value("after");
+    assert_eq!(r.pending_events(), 0);
 }
 
 #[wasm_bindgen_test]
