@@ -219,11 +219,15 @@ fn navigated(live: &mut Live, _: &JsValue, _: &Array, _: &JsValue) -> Result<(),
     live.navigated()
 }
 
-/// The id of the recorded `<style>` element owning `sheet`.
+/// The id of the recorded `<style>` or `<link>` element owning `sheet` (a
+/// link's rules are inlined as `_cssText` when the page can read them, and
+/// rrweb's replayer then builds it as a `<style>` with the same rules, so
+/// rule indices match; a sheet the page cannot read cannot be changed).
 fn style_owner(live: &Live, sheet: &JsValue) -> Option<u32> {
     let owner = Reflect::get(sheet, &JsValue::from_str("ownerNode")).ok()?;
     let el = owner.dyn_ref::<Element>()?;
-    if !el.local_name().eq_ignore_ascii_case("style") {
+    let name = el.local_name();
+    if !(name.eq_ignore_ascii_case("style") || name.eq_ignore_ascii_case("link")) {
         return None;
     }
     live.mirror.id_of(el)
