@@ -394,9 +394,12 @@ source_struct!(
     /// A declaration of a CSSOM style rule set or removed through the rule's
     /// `style` (`rule.style.setProperty` / `removeProperty`).
     StyleDeclarationData, 13 {
-        /// Owner node id (the `<style>` whose sheet holds the rule).
+        /// Owner node id (the `<style>` or `<link>` whose sheet holds the rule).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u32>,
+        /// Or the id of the adopted constructed sheet holding it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        style_id: Option<u32>,
         /// Position of the rule: its index in the sheet, then in each
         /// enclosing grouping rule (`@media`, `@supports`, …), outermost first.
         index: Vec<u32>,

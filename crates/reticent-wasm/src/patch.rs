@@ -238,9 +238,12 @@ fn index(v: &JsValue) -> Option<u32> {
     (f.is_finite() && f >= 0.0 && f <= f64::from(u32::MAX)).then_some(f as u32)
 }
 
-/// Which recorded sheet `sheet` is: a `<style>`'s (its node id) or an
-/// adopted constructed sheet's (its style id).
-fn sheet_ref(live: &Live, sheet: &JsValue) -> Option<(Option<u32>, Option<u32>)> {
+/// A recorded sheet: (owner node id, style id), one of them set.
+type SheetRef = (Option<u32>, Option<u32>);
+
+/// Which recorded sheet `sheet` is: a `<style>`'s or `<link>`'s (its node
+/// id) or an adopted constructed sheet's (its style id).
+fn sheet_ref(live: &Live, sheet: &JsValue) -> Option<SheetRef> {
     match style_owner(live, sheet) {
         Some(id) => Some((Some(id), None)),
         None => live.style_id(sheet).map(|s| (None, Some(s))),
@@ -294,12 +297,13 @@ fn rule_deleted(
     )
 }
 
-/// The recorded `<style>` owning the rule whose `style` is `declaration`,
-/// and the rule's position: its index in the sheet, then in each enclosing
-/// grouping rule, outermost first (rrweb's `getNestedCSSRulePositions`).
-/// `None` for an element's inline style (no `parentRule`), a rule of a sheet
-/// that is not a recorded `<style>`'s, or a rule no longer in its sheet.
-fn rule_position(live: &Live, declaration: &JsValue) -> Option<(u32, Vec<u32>)> {
+/// Which recorded sheet holds the rule whose `style` is `declaration` (see
+/// [`sheet_ref`]), and the rule's position: its index in the sheet, then in
+/// each enclosing grouping rule, outermost first (rrweb's
+/// `getNestedCSSRulePositions`). `None` for an element's inline style (no
+/// `parentRule`), a rule of a sheet that is not recorded, or a rule no
+/// longer in its sheet.
+fn rule_position(live: &Live, declaration: &JsValue) -> Option<(SheetRef, Vec<u32>)> {
     let get = |v: &JsValue, key: &str| {
         Reflect::get(v, &JsValue::from_str(key))
             .ok()
@@ -307,7 +311,7 @@ fn rule_position(live: &Live, declaration: &JsValue) -> Option<(u32, Vec<u32>)> 
     };
     let rule = get(declaration, "parentRule")?;
     let sheet = get(&rule, "parentStyleSheet")?;
-    let id = style_owner(live, &sheet)?;
+    let id = sheet_ref(live, &sheet)?;
     let mut index = Vec::new();
     let mut current = rule;
     loop {
@@ -347,7 +351,7 @@ fn declaration_set(
     let Some(property) = args.get(0).as_string() else {
         return Ok(());
     };
-    let Some((id, index)) = rule_position(live, declaration) else {
+    let Some(((id, style_id), index)) = rule_position(live, declaration) else {
         return Ok(());
     };
     let style = declaration.unchecked_ref::<CssStyleDeclaration>();
@@ -360,7 +364,8 @@ fn declaration_set(
     push_declaration(
         live,
         StyleDeclarationData::with(|d| {
-            d.id = Some(id);
+            d.id = id;
+            d.style_id = style_id;
             d.index = index;
             d.set = Some(set);
         }),
@@ -378,7 +383,7 @@ fn declaration_removed(
     let Some(property) = args.get(0).as_string() else {
         return Ok(());
     };
-    let Some((id, index)) = rule_position(live, declaration) else {
+    let Some(((id, style_id), index)) = rule_position(live, declaration) else {
         return Ok(());
     };
     let Some(property) = live.engine.css_property(&property) else {
@@ -388,7 +393,8 @@ fn declaration_removed(
     push_declaration(
         live,
         StyleDeclarationData::with(|d| {
-            d.id = Some(id);
+            d.id = id;
+            d.style_id = style_id;
             d.index = index;
             d.remove = Some(StyleDeclarationRemove { property });
         }),

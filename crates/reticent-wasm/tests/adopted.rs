@@ -163,8 +163,15 @@ async fn adopted_sheets_are_recorded_sanitised_after_the_snapshot_and_when_set()
     // changes of adopted sheets name them by style id.
     let c = sheet(".z { color: blue }");
     adopt(&document(), &[&c, &a]);
+    let c_rule = recorded_rule(&c, 0);
     call(&c, "insertRule", &[".w { color: green }".into(), 1.into()]);
     call(&a, "deleteRule", &[0.into()]);
+    // A declaration of a rule of an adopted sheet names the sheet too.
+    let rule = Reflect::get(&Reflect::get(&c, &"cssRules".into()).unwrap(), &0.into()).unwrap();
+    rule.unchecked_ref::<web_sys::CssStyleRule>()
+        .style()
+        .set_property("border", "1px solid red")
+        .unwrap();
     // A shadow host added later, its root adopting a known sheet.
     let host2 = document().create_element("div").unwrap();
     let root2 = host2
@@ -182,7 +189,7 @@ async fn adopted_sheets_are_recorded_sanitised_after_the_snapshot_and_when_set()
     assert_eq!(ev[0].style_ids[1], sa);
     assert_eq!(ev[0].styles.len(), 1);
     assert_eq!(ev[0].styles[0].style_id, sc);
-    assert_eq!(ev[0].styles[0].rules[0].rule.as_str(), recorded_rule(&c, 0));
+    assert_eq!(ev[0].styles[0].rules[0].rule.as_str(), c_rule);
     let added_host = mutations(&batch)
         .iter()
         .flat_map(|m| m.adds.iter())
@@ -199,6 +206,16 @@ async fn adopted_sheets_are_recorded_sanitised_after_the_snapshot_and_when_set()
     assert_eq!(changes[0].adds[0].index, Some(1));
     assert_eq!((changes[1].id, changes[1].style_id), (None, Some(sa)));
     assert_eq!(changes[1].removes[0].index, 0);
+    let decls: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::StyleDeclaration(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(decls.len(), 1, "{decls:?}");
+    assert_eq!((decls[0].id, decls[0].style_id), (None, Some(sc)));
+    assert_eq!(decls[0].index, vec![0]);
 
     // Every rule replaced (constructed sheets only), sanitised.
     call(

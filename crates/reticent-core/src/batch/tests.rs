@@ -222,6 +222,7 @@ fn incremental() -> impl Strategy<Value = IncrementalData> {
                 |(id, index, set, remove)| IncrementalData::StyleDeclaration(
                     StyleDeclarationData::with(|d| {
                         d.id = id;
+                        d.style_id = id.map(|i| i.wrapping_add(7));
                         d.index = index;
                         d.set = set.map(|(property, value, priority)| StyleDeclarationSet {
                             property,
