@@ -42,7 +42,7 @@ import { ARTIFACTS, PAGES_DIR, REPLAY_PAGE, TESTS_NODE_MODULES, VIEWPORT, compar
 /** Smallest similarity a page's replay must reach (see the header comment). */
 const THRESHOLD = 0.995;
 
-const PAGES = ['layout', 'table', 'form', 'shadow', 'iframe', 'cssom'];
+const PAGES = ['layout', 'table', 'form', 'shadow', 'iframe', 'cssom', 'adopted'];
 
 /**
  * Known recorder defects: `${page}@${moment}` → reason. The test is then `todo`.
@@ -52,13 +52,6 @@ const PAGES = ['layout', 'table', 'form', 'shadow', 'iframe', 'cssom'];
 // replayer builds added nodes without children), an iframe's `src` loading the live page into the
 // replay frame, linked and CSS-in-JS style sheets missing.
 const KNOWN = {
-  'form@interactions': 'recorder defect: a throttled (trailing) scroll is written with the timestamp of the next ' +
-    'takeBatch, not of the scroll: the scroll to y=120 (~1.2 s) is stamped at the flush (~2.0 s), so the replay shows ' +
-    'the previous position (y=6) at the moment compared',
-  'iframe@interactions': 'recorder defect: attribute changes inside the same-origin iframe (style width of #m) are ' +
-    'intermittently not recorded, while child-list changes are',
-  'cssom@interactions': 'recorder defect: CSSStyleDeclaration edits of a rule (rule.style.setProperty, rrweb ' +
-    'StyleDeclaration, source 13) are not recorded: the dashed border set on the `main` rule is missing',
 };
 
 /** Settle time after the page's own dynamic updates and after the scripted sequence. */

@@ -359,7 +359,7 @@ describe('privacy leak suite', () => {
       'text', 'textLate', 'textMutated', 'typedKeyboard', 'typedSequential', 'scriptValue', 'valueAttr',
       'valueAttrLate', 'placeholder', 'titleAttr', 'ariaLabel', 'dataAttr', 'metaContent', 'optionText',
       'optionValue', 'selectChosen', 'editableTrue', 'editablePlain', 'editableNested', 'textareaDefault',
-      'textareaTyped', 'shadowText', 'shadowTyped', 'iframeText', 'srcdocText', 'title', 'titleChanged',
+      'textareaTyped', 'shadowText', 'shadowTyped', 'iframeText', 'iframeTyped', 'srcdocText', 'title', 'titleChanged',
       'svgText', 'buttonText',
     ];
     const hidden = Object.keys(C).filter((k) => !exposed.includes(k));

@@ -105,6 +105,10 @@ pub enum IncrementalData {
     MediaInteraction(MediaInteractionData),
     /// `source: 8`
     StyleSheetRule(StyleSheetRuleData),
+    /// `source: 13`
+    StyleDeclaration(StyleDeclarationData),
+    /// `source: 15`
+    AdoptedStyleSheet(AdoptedStyleSheetData),
 }
 
 deserialize_tag_first!(IncrementalData, "source", {
@@ -117,6 +121,8 @@ deserialize_tag_first!(IncrementalData, "source", {
     6 => TouchMove(TouchMoveData),
     7 => MediaInteraction(MediaInteractionData),
     8 => StyleSheetRule(StyleSheetRuleData),
+    13 => StyleDeclaration(StyleDeclarationData),
+    15 => AdoptedStyleSheet(AdoptedStyleSheetData),
 });
 
 /// Declares a payload struct whose first field is its `source` tag.
@@ -341,17 +347,27 @@ source_struct!(
 );
 
 source_struct!(
-    /// CSSOM rule changes on a `<style>` element's sheet.
+    /// CSSOM rule changes on a `<style>` element's sheet (`id`) or on an
+    /// adopted constructed sheet (`styleId`).
     StyleSheetRuleData, 8 {
         /// Owner node id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u32>,
+        /// Id of the constructed sheet (see [`AdoptedStyleSheetData`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        style_id: Option<u32>,
         /// Inserted rules.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         adds: Vec<StyleRuleAdd>,
         /// Deleted rules.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         removes: Vec<StyleRuleRemove>,
+        /// All rules replaced by this CSS (`replace`, constructed sheets).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replace: Option<Scrubbed>,
+        /// All rules replaced by this CSS (`replaceSync`, constructed sheets).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        replace_sync: Option<Scrubbed>,
     }
 );
 
@@ -372,6 +388,74 @@ pub struct StyleRuleAdd {
 pub struct StyleRuleRemove {
     /// Deletion index.
     pub index: u32,
+}
+
+source_struct!(
+    /// A declaration of a CSSOM style rule set or removed through the rule's
+    /// `style` (`rule.style.setProperty` / `removeProperty`).
+    StyleDeclarationData, 13 {
+        /// Owner node id (the `<style>` or `<link>` whose sheet holds the rule).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
+        /// Or the id of the adopted constructed sheet holding it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        style_id: Option<u32>,
+        /// Position of the rule: its index in the sheet, then in each
+        /// enclosing grouping rule (`@media`, `@supports`, …), outermost first.
+        index: Vec<u32>,
+        /// The declaration set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        set: Option<StyleDeclarationSet>,
+        /// The declaration removed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remove: Option<StyleDeclarationRemove>,
+    }
+);
+
+/// A declaration set on a CSSOM rule (sanitised CSS).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StyleDeclarationSet {
+    /// The property name.
+    pub property: Scrubbed,
+    /// Its value, sanitised as CSS in the context of the property.
+    pub value: Scrubbed,
+    /// `important`, or absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Scrubbed>,
+}
+
+/// A declaration removed from a CSSOM rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StyleDeclarationRemove {
+    /// The property name.
+    pub property: Scrubbed,
+}
+
+source_struct!(
+    /// The constructed style sheets a document or a shadow root adopts
+    /// (`adoptedStyleSheets`), in order. Sheets are numbered per full
+    /// snapshot; a sheet's rules are sent with the first event naming it.
+    AdoptedStyleSheetData, 15 {
+        /// The document's id, or the shadow root's host's.
+        id: u32,
+        /// The adopted sheets, in order.
+        style_ids: Vec<u32>,
+        /// The sheets not sent since the last full snapshot, with their rules.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        styles: Vec<AdoptedStyle>,
+    }
+);
+
+/// A constructed style sheet and its rules (sanitised CSS).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdoptedStyle {
+    /// The sheet's id.
+    pub style_id: u32,
+    /// Its rules, each with its index.
+    pub rules: Vec<StyleRuleAdd>,
 }
 
 macro_rules! constructors {
@@ -395,7 +479,9 @@ constructors!(
     ViewportResizeData,
     InputData,
     MediaInteractionData,
-    StyleSheetRuleData
+    StyleSheetRuleData,
+    StyleDeclarationData,
+    AdoptedStyleSheetData
 );
 
 #[cfg(test)]

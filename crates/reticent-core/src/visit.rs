@@ -103,6 +103,26 @@ pub fn for_each_str<'a>(events: &'a [Event], mut f: impl FnMut(StrKind, &'a str)
                     for add in &r.adds {
                         f(StrKind::Css, add.rule.as_str());
                     }
+                    for css in r.replace.iter().chain(&r.replace_sync) {
+                        f(StrKind::Css, css.as_str());
+                    }
+                }
+                IncrementalData::AdoptedStyleSheet(a) => {
+                    for rule in a.styles.iter().flat_map(|s| &s.rules) {
+                        f(StrKind::Css, rule.rule.as_str());
+                    }
+                }
+                IncrementalData::StyleDeclaration(d) => {
+                    if let Some(set) = &d.set {
+                        f(StrKind::Css, set.property.as_str());
+                        f(StrKind::Css, set.value.as_str());
+                        if let Some(p) = &set.priority {
+                            f(StrKind::Css, p.as_str());
+                        }
+                    }
+                    if let Some(remove) = &d.remove {
+                        f(StrKind::Css, remove.property.as_str());
+                    }
                 }
                 IncrementalData::MouseMove(_)
                 | IncrementalData::MouseInteraction(_)
@@ -193,6 +213,26 @@ pub fn map_scrubbed(
                     for add in &mut r.adds {
                         apply(StrKind::Css, &mut add.rule);
                     }
+                    for css in r.replace.iter_mut().chain(r.replace_sync.iter_mut()) {
+                        apply(StrKind::Css, css);
+                    }
+                }
+                IncrementalData::AdoptedStyleSheet(a) => {
+                    for rule in a.styles.iter_mut().flat_map(|s| &mut s.rules) {
+                        apply(StrKind::Css, &mut rule.rule);
+                    }
+                }
+                IncrementalData::StyleDeclaration(d) => {
+                    if let Some(set) = &mut d.set {
+                        apply(StrKind::Css, &mut set.property);
+                        apply(StrKind::Css, &mut set.value);
+                        if let Some(p) = &mut set.priority {
+                            apply(StrKind::Css, p);
+                        }
+                    }
+                    if let Some(remove) = &mut d.remove {
+                        apply(StrKind::Css, &mut remove.property);
+                    }
                 }
                 IncrementalData::MouseMove(_)
                 | IncrementalData::MouseInteraction(_)
@@ -239,8 +279,9 @@ mod tests {
     use super::*;
     use crate::event::{CustomData, FullSnapshotData, MetaData, Offset};
     use crate::incremental::{
-        AddedNode, AttributeMutation, InputData, MutationData, StyleRuleAdd, StyleSheetRuleData,
-        TextMutation,
+        AddedNode, AdoptedStyle, AdoptedStyleSheetData, AttributeMutation, InputData, MutationData,
+        StyleDeclarationData, StyleDeclarationRemove, StyleDeclarationSet, StyleRuleAdd,
+        StyleSheetRuleData, TextMutation,
     };
     use crate::node::{DocumentNode, DocumentTypeNode, ElementNode, TextNode};
 
@@ -333,12 +374,44 @@ mod tests {
                         r.adds = vec![StyleRuleAdd {
                             rule: s("rule X"),
                             index: None,
-                        }]
+                        }];
+                        r.replace = Some(s("replace X"));
+                        r.replace_sync = Some(s("replaceSync X"));
                     },
                 ))),
             ),
             Event::new(
                 6,
+                EventData::Incremental(IncrementalData::StyleDeclaration(
+                    StyleDeclarationData::with(|d| {
+                        d.set = Some(StyleDeclarationSet {
+                            property: s("--prop-X"),
+                            value: s("decl X"),
+                            priority: Some(s("prio X")),
+                        });
+                        d.remove = Some(StyleDeclarationRemove {
+                            property: s("removed-X"),
+                        });
+                    }),
+                )),
+            ),
+            Event::new(
+                7,
+                EventData::Incremental(IncrementalData::AdoptedStyleSheet(
+                    AdoptedStyleSheetData::with(|a| {
+                        a.style_ids = vec![1];
+                        a.styles = vec![AdoptedStyle {
+                            style_id: 1,
+                            rules: vec![StyleRuleAdd {
+                                rule: s("adopted X"),
+                                index: Some(0),
+                            }],
+                        }];
+                    }),
+                )),
+            ),
+            Event::new(
+                8,
                 EventData::Custom(CustomData {
                     tag: "reticent.test".into(),
                     payload,
@@ -362,7 +435,14 @@ mod tests {
             (StrKind::Text, "deep X"),
             (StrKind::Text, "mut text X"),
             (StrKind::Text, "text X"),
+            (StrKind::Css, "--prop-X"),
+            (StrKind::Css, "adopted X"),
             (StrKind::Css, "css X"),
+            (StrKind::Css, "decl X"),
+            (StrKind::Css, "prio X"),
+            (StrKind::Css, "removed-X"),
+            (StrKind::Css, "replace X"),
+            (StrKind::Css, "replaceSync X"),
             (StrKind::Css, "rule X"),
             (StrKind::Attribute, "added X"),
             (StrKind::Attribute, "attr X"),
@@ -402,7 +482,7 @@ mod tests {
                 .contains('X')
                 .then(|| s(&v.as_str().replace('X', "_")))
         });
-        assert_eq!(n, 12);
+        assert_eq!(n, 19);
         let mut left = 0;
         for_each_str(&events, |k, v| {
             if k != StrKind::Structure && v.contains('X') {

@@ -3,7 +3,10 @@
 //!
 //! Every listener is passive and registered in the capture phase on the
 //! document or the window, so the page's own handlers can neither hide events
-//! from it nor be slowed by it. Handlers only read event fields and the
+//! from it nor be slowed by it. The document's listeners (all but
+//! `visibilitychange`) are also added to every attached same-origin iframe
+//! document, so clicks, scrolls, inputs and the `load` of nested frames
+//! inside frames are recorded too. Handlers only read event fields and the
 //! mirror; an error stops the session (see [`crate::live::with_live`]).
 //!
 //! Timers are not needed: positions, throttled scrolls and resizes and pending
@@ -20,13 +23,11 @@ use reticent_core::incremental::{
 };
 use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{
-    Document, Element, Event, HtmlElement, HtmlIFrameElement, HtmlMediaElement, MouseEvent, Node,
-    TouchEvent,
-};
+use web_sys::{Element, Event, HtmlIFrameElement, HtmlMediaElement, MouseEvent, Node, TouchEvent};
 
 use crate::live::Live;
 use crate::page::Page;
+use crate::rules::{as_document, as_element, as_html};
 
 /// A handler run for one DOM event.
 pub(crate) type Handler = fn(&mut Live, &Event) -> Result<(), CoreError>;
@@ -64,15 +65,52 @@ pub(crate) const LISTENERS: &[(On, &str, Handler)] = &[
     (On::Window, "hashchange", navigation),
 ];
 
+// Listeners are also added to same-origin iframe documents, whose nodes and
+// events belong to another JS realm, where `instanceof` (what `dyn_ref`
+// checks) fails: casts there go by what the object has.
+
+/// `v` as a node (of this realm or a frame's).
+fn as_node(v: &JsValue) -> Option<Node> {
+    if let Some(n) = v.dyn_ref::<Node>() {
+        return Some(n.clone());
+    }
+    if !v.is_object() {
+        return None;
+    }
+    let kind = Reflect::get(v, &JsValue::from_str("nodeType"))
+        .ok()?
+        .as_f64()?;
+    (kind >= 1.0).then(|| v.clone().unchecked_into())
+}
+
+/// Whether `e` has a numeric `key` (an event of another realm).
+fn has_number(e: &Event, key: &str) -> bool {
+    Reflect::get(e, &JsValue::from_str(key)).is_ok_and(|v| v.as_f64().is_some())
+}
+
+/// `e` as a mouse event (of this realm or a frame's).
+fn mouse_event(e: &Event) -> Option<&MouseEvent> {
+    e.dyn_ref::<MouseEvent>()
+        .or_else(|| has_number(e, "clientX").then(|| e.unchecked_ref::<MouseEvent>()))
+}
+
+/// `e` as a touch event (of this realm or a frame's).
+fn touch_event(e: &Event) -> Option<&TouchEvent> {
+    e.dyn_ref::<TouchEvent>().or_else(|| {
+        Reflect::get(e, &JsValue::from_str("changedTouches"))
+            .is_ok_and(|v| v.is_object())
+            .then(|| e.unchecked_ref::<TouchEvent>())
+    })
+}
+
 /// The node the event really happened on: the first entry of its composed
 /// path (inside open shadow roots), else its target.
 fn target_node(e: &Event) -> Option<Node> {
     let path = e.composed_path();
-    let first = path.get(0);
-    if let Some(n) = first.dyn_ref::<Node>() {
-        return Some(n.clone());
+    if let Some(n) = as_node(&path.get(0)) {
+        return Some(n);
     }
-    e.target().and_then(|t| t.dyn_into::<Node>().ok())
+    as_node(&e.target()?.into())
 }
 
 /// The target and its id, when the mirror knows it.
@@ -83,14 +121,14 @@ fn target(live: &Live, e: &Event) -> Option<(Node, u32)> {
 }
 
 fn mouse_move(live: &mut Live, e: &Event) -> Result<(), CoreError> {
-    let (Some(m), Some((_, id))) = (e.dyn_ref::<MouseEvent>(), target(live, e)) else {
+    let (Some(m), Some((_, id))) = (mouse_event(e), target(live, e)) else {
         return Ok(());
     };
     live.position(false, m.client_x(), m.client_y(), id)
 }
 
 fn touch_move(live: &mut Live, e: &Event) -> Result<(), CoreError> {
-    let (Some(t), Some((_, id))) = (e.dyn_ref::<TouchEvent>(), target(live, e)) else {
+    let (Some(t), Some((_, id))) = (touch_event(e), target(live, e)) else {
         return Ok(());
     };
     let Some(touch) = t.touches().get(0) else {
@@ -138,7 +176,7 @@ fn mouse_interaction(live: &mut Live, e: &Event) -> Result<(), CoreError> {
     let (Some(kind), Some((_, id))) = (interaction_code(&e.type_()), target(live, e)) else {
         return Ok(());
     };
-    match e.dyn_ref::<MouseEvent>() {
+    match mouse_event(e) {
         Some(m) => push_interaction(live, kind, id, Some((m.client_x(), m.client_y())), Some(0)),
         None => push_interaction(live, kind, id, None, None),
     }
@@ -154,7 +192,7 @@ fn blur(live: &mut Live, e: &Event) -> Result<(), CoreError> {
 fn touch_interaction(live: &mut Live, e: &Event) -> Result<(), CoreError> {
     let (Some(kind), Some(t), Some((_, id))) = (
         interaction_code(&e.type_()),
-        e.dyn_ref::<TouchEvent>(),
+        touch_event(e),
         target(live, e),
     ) else {
         return Ok(());
@@ -170,9 +208,19 @@ fn scroll(live: &mut Live, e: &Event) -> Result<(), CoreError> {
     let Some((n, id)) = target(live, e) else {
         return Ok(());
     };
-    let (x, y) = if n.dyn_ref::<Document>().is_some() {
-        Page::current()?.scroll()
-    } else if let Some(el) = n.dyn_ref::<Element>() {
+    let page = Page::current()?;
+    let (x, y) = if let Some(doc) = as_document(&n) {
+        if *doc == page.document {
+            page.scroll()
+        } else {
+            // A frame's document: its own window's offsets.
+            let Some(view) = doc.default_view() else {
+                return Ok(());
+            };
+            let px = |v: Result<f64, JsValue>| v.ok().map_or(0, |v| v.round() as i32);
+            (px(view.scroll_x()), px(view.scroll_y()))
+        }
+    } else if let Some(el) = as_element(&n) {
         (el.scroll_left(), el.scroll_top())
     } else {
         return Ok(());
@@ -188,11 +236,10 @@ fn resize(live: &mut Live, _: &Event) -> Result<(), CoreError> {
 /// The form element an `input`/`change` event is about, with its id.
 fn form_target(live: &Live, e: &Event) -> Option<(Element, u32)> {
     let (n, id) = target(live, e)?;
-    let el = n.dyn_into::<Element>().ok()?;
+    let el = as_element(&n)?.clone();
     let tag = el.local_name().to_ascii_lowercase();
-    let editable = el
-        .dyn_ref::<HtmlElement>()
-        .is_some_and(HtmlElement::is_content_editable);
+    let editable = Reflect::get(&el, &JsValue::from_str("isContentEditable"))
+        .is_ok_and(|v| v.as_bool() == Some(true));
     if !(matches!(tag.as_str(), "input" | "textarea" | "select") || editable) {
         return None;
     }
@@ -220,7 +267,9 @@ fn media(live: &mut Live, e: &Event) -> Result<(), CoreError> {
     let Some((n, id)) = target(live, e) else {
         return Ok(());
     };
-    let Some(m) = n.dyn_ref::<HtmlMediaElement>() else {
+    let Some(m) =
+        as_element(&n).and_then(|el| as_html::<HtmlMediaElement>(el, &["video", "audio"]))
+    else {
         return Ok(());
     };
     let kind = if e.type_() == "play" {
@@ -255,13 +304,17 @@ fn visibility(live: &mut Live, _: &Event) -> Result<(), CoreError> {
 
 /// A recorded iframe (re)loaded: attach its new document.
 fn iframe_loaded(live: &mut Live, e: &Event) -> Result<(), CoreError> {
-    let Some(iframe) = e
-        .target()
-        .and_then(|t| t.dyn_into::<HtmlIFrameElement>().ok())
+    // Seen on the page's document and on every attached frame's document,
+    // so a nested frame that (re)loads is attached again too.
+    let Some(node) = e.target().and_then(|t| as_node(&t.into())) else {
+        return Ok(());
+    };
+    let Some(iframe) =
+        as_element(&node).and_then(|el| as_html::<HtmlIFrameElement>(el, &["iframe"]))
     else {
         return Ok(());
     };
-    live.attach_iframes(vec![iframe], true)
+    live.attach_iframes(vec![iframe.clone()], true)
 }
 
 fn navigation(live: &mut Live, _: &Event) -> Result<(), CoreError> {

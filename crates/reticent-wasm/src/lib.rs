@@ -17,9 +17,15 @@
 //!   serialised by the snapshot walk so the engine applies identically;
 //! - listens (passive, capture phase) to pointer, touch, scroll, resize,
 //!   input, media, visibility and navigation events (`interactions.rs`);
-//! - wraps `history.pushState`/`replaceState` and
-//!   `CSSStyleSheet.prototype.insertRule`/`deleteRule` with a `Proxy`
-//!   (`patch.rs`), restored on stop;
+//! - wraps with a `Proxy` (`patch.rs`, restored on stop)
+//!   `history.pushState`/`replaceState`,
+//!   `CSSStyleSheet.prototype.insertRule`/`deleteRule`/`replace`/`replaceSync`,
+//!   `CSSStyleDeclaration.prototype.setProperty`/`removeProperty`,
+//!   `Element.prototype.attachShadow` (a root attached to a recorded host is
+//!   observed), the form value setters (a value set by script is recorded
+//!   like a typed one) and the `adoptedStyleSheets` setter of documents and
+//!   shadow roots; the adopted sheets themselves are also recorded after the
+//!   snapshot and whenever a document or shadow host is added;
 //! - matches the site's masking rules (`rules.rs`) on the snapshot, added
 //!   nodes, text and attribute changes and input events alike, and stops
 //!   (without touching consent) on a navigation into an excluded page;

@@ -12,10 +12,11 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect, WeakMap};
 use reticent_core::event::{Event, EventData, FullSnapshotData, MetaData, Offset};
 use reticent_core::incremental::{
-    AddedNode, IncrementalData, InputData, MouseMoveData, MutationData, Position,
+    AddedNode, AdoptedStyle, AdoptedStyleSheetData, IncrementalData, InputData, MouseMoveData,
+    MutationData, Position, StyleRuleAdd,
 };
 use reticent_core::incremental::{ScrollData, TouchMoveData, ViewportResizeData};
 use reticent_core::node::SerializedNode;
@@ -24,7 +25,7 @@ use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Document, Element, EventTarget, HtmlIFrameElement, HtmlInputElement, HtmlSelectElement,
-    HtmlTextAreaElement, MutationObserver, MutationObserverInit, MutationRecord, Node,
+    HtmlTextAreaElement, MutationObserver, MutationObserverInit, MutationRecord, Node, ShadowRoot,
 };
 
 use crate::clock::Clock;
@@ -88,6 +89,10 @@ pub(crate) struct Live {
     pub(crate) generation: u64,
     /// The first snapshot while it is taken in slices.
     pub(crate) slicing: Option<Slicing>,
+    /// Ids of the constructed style sheets sent since the last snapshot
+    /// (`CSSStyleSheet` → id), and the next id.
+    pub(crate) style_ids: WeakMap,
+    pub(crate) next_style_id: u32,
     /// At most this many nodes per slice (tests set it; the time budget
     /// applies in any case).
     pub(crate) slice_nodes: u32,
@@ -112,11 +117,12 @@ pub(crate) struct Slicing {
 pub(crate) struct Pending {
     mouse: Positions,
     touch: Positions,
-    /// Latest scroll per target not yet recorded, and when each target was
-    /// last recorded.
-    scrolls: BTreeMap<u32, (i32, i32)>,
+    /// Latest scroll per target not yet recorded (with the time it
+    /// happened), and when each target was last recorded.
+    scrolls: BTreeMap<u32, (i32, i32, u64)>,
     scroll_times: BTreeMap<u32, u64>,
-    resize: Option<(u32, u32)>,
+    /// Latest viewport size not yet recorded, with the time it happened.
+    resize: Option<(u32, u32, u64)>,
     resize_time: u64,
     /// At most one pending Input per element: (id, element, userTriggered).
     inputs: Vec<(u32, Element, bool)>,
@@ -145,13 +151,17 @@ impl Pending {
 pub(crate) struct Handles {
     pub(crate) observer: Option<MutationObserver>,
     pub(crate) listeners: Vec<(EventTarget, &'static str, Function)>,
+    /// The document-level listeners, also added to every attached
+    /// same-origin iframe document (interactions inside frames).
+    pub(crate) frame_listeners: Vec<(&'static str, Function)>,
     pub(crate) patches: Vec<PatchHandle>,
     /// The snapshot slicer's timer callback, and its pending timeout.
     pub(crate) step_fn: Option<Function>,
     pub(crate) timer: Option<i32>,
 }
 
-/// A method replaced by a `Proxy` whose `apply` trap records the call.
+/// A method (or a property's setter) replaced by a `Proxy` whose `apply`
+/// trap records the call.
 pub(crate) struct PatchHandle {
     pub(crate) object: Object,
     pub(crate) key: &'static str,
@@ -159,6 +169,9 @@ pub(crate) struct PatchHandle {
     pub(crate) proxy: JsValue,
     pub(crate) handler: Object,
     pub(crate) had_own: bool,
+    /// For a setter: the property's original descriptor (`original` is its
+    /// `set`), put back on stop.
+    pub(crate) descriptor: Option<Object>,
 }
 
 impl Handles {
@@ -172,11 +185,21 @@ impl Handles {
         for (target, kind, f) in self.listeners.drain(..) {
             let _ = target.remove_event_listener_with_callback_and_bool(kind, &f, true);
         }
+        self.frame_listeners.clear();
         for p in self.patches.drain(..) {
             // Without its trap the proxy forwards every call to the original,
             // so a reference the page kept stays harmless.
             let _ = Reflect::delete_property(&p.handler, &JsValue::from_str("apply"));
             let key = JsValue::from_str(p.key);
+            if let Some(descriptor) = &p.descriptor {
+                let current = Object::get_own_property_descriptor(&p.object, &key);
+                let still_ours =
+                    Reflect::get(&current, &JsValue::from_str("set")).is_ok_and(|v| v == p.proxy);
+                if still_ours {
+                    let _ = Reflect::define_property(&p.object, &key, descriptor);
+                }
+                continue;
+            }
             let still_ours = Reflect::get(&p.object, &key).is_ok_and(|v| v == p.proxy);
             if still_ours {
                 if p.had_own {
@@ -236,6 +259,8 @@ impl Live {
             iframes: Vec::new(),
             generation: 0,
             slicing: None,
+            style_ids: WeakMap::new(),
+            next_style_id: 1,
             slice_nodes: u32::MAX,
             slice_ms: SLICE_MS,
         }))
@@ -270,6 +295,24 @@ impl Live {
         let at = self.clock.now();
         self.buffer
             .push(Event::new(at, EventData::Incremental(data)));
+        self.count(estimated_bytes)
+    }
+
+    /// Buffers an incremental event that happened at `at` (not later than
+    /// now): a throttled scroll or resize written after the fact keeps the
+    /// time it happened. It is placed after every buffered event of the
+    /// same or an earlier time, so the buffer stays in time order. (What is
+    /// buffered was all recorded after the last batch was taken, and `at`
+    /// too, so batches stay in order as well.)
+    fn insert_incremental(
+        &mut self,
+        at: u64,
+        data: IncrementalData,
+        estimated_bytes: usize,
+    ) -> Result<(), CoreError> {
+        let pos = self.buffer.partition_point(|e| e.timestamp <= at);
+        self.buffer
+            .insert(pos, Event::new(at, EventData::Incremental(data)));
         self.count(estimated_bytes)
     }
 
@@ -318,8 +361,9 @@ impl Live {
             let _ = observer.take_records();
         }
         self.mirror.reset();
-        self.iframes.clear();
+        self.forget_frames();
         self.generation += 1;
+        self.style_ids = WeakMap::new();
         let page = Page::current()?;
         let at = self.clock.now();
         let serialized =
@@ -329,6 +373,7 @@ impl Live {
         for root in &serialized.shadow_roots {
             self.observe(root)?;
         }
+        self.adopted_in(&page.document, &serialized.shadow_roots, false)?;
         // Part of the snapshot: not counted against the incremental caps.
         self.attach_iframes(serialized.iframes, false)
     }
@@ -396,8 +441,9 @@ impl Live {
             let _ = observer.take_records();
         }
         self.mirror.reset();
-        self.iframes.clear();
+        self.forget_frames();
         self.generation += 1;
+        self.style_ids = WeakMap::new();
         self.observe(&Page::current()?.document)
     }
 
@@ -453,6 +499,7 @@ impl Live {
         let page = Page::current()?;
         let at = self.clock.now();
         self.push_snapshot(&page, at, serialized.node)?;
+        self.adopted_in(&page.document, &serialized.shadow_roots, false)?;
         let generation = self.generation;
         self.attach_iframes(serialized.iframes, false)?;
         for records in sl.deferred {
@@ -541,8 +588,19 @@ impl Live {
                 continue;
             };
             if let Some(pos) = self.iframes.iter().position(|(f, _)| *f == iframe) {
+                if self.iframes[pos].1 == doc {
+                    // Attached and observed since (the snapshot met the frame
+                    // while its document loaded, then `load` fired): every
+                    // change since is a mutation already. Attaching it again
+                    // would only renumber it; its own frames may have loaded
+                    // new documents meanwhile (their `load` does not reach
+                    // this document), so they are looked at.
+                    work.extend(frames_in(&doc));
+                    continue;
+                }
                 let (_, old) = self.iframes.remove(pos);
                 self.mirror.forget_subtree(&old);
+                self.unlisten(&old);
             }
             let first = self.mirror.next_id();
             let s = snapshot::iframe_document(&doc, &self.engine, &self.rules, &mut self.mirror)?;
@@ -551,6 +609,7 @@ impl Live {
             for root in &s.shadow_roots {
                 self.observe(root)?;
             }
+            self.listen_in(&doc)?;
             self.iframes.push((iframe, doc));
             work.extend(s.iframes);
             let data = IncrementalData::Mutation(MutationData::with(|d| {
@@ -563,13 +622,176 @@ impl Live {
             }));
             if counted {
                 self.push_incremental(data, 64 + 96 * nodes)?;
+                if self.generation != generation {
+                    return Ok(());
+                }
             } else {
                 let at = self.clock.now();
                 self.buffer
                     .push(Event::new(at, EventData::Incremental(data)));
             }
+            let doc = self.iframes.last().map(|(_, d)| d.clone());
+            if let Some(doc) = doc {
+                self.adopted_in(&doc, &s.shadow_roots, counted)?;
+            }
         }
         Ok(())
+    }
+
+    /// Records the style sheets adopted by `doc` and by the open shadow
+    /// `roots` just recorded, for those that adopt any (after a snapshot or
+    /// an attach). `counted`: as in [`Live::adopted`].
+    pub(crate) fn adopted_in(
+        &mut self,
+        doc: &Document,
+        roots: &[ShadowRoot],
+        counted: bool,
+    ) -> Result<(), CoreError> {
+        let generation = self.generation;
+        self.adopted(doc, false, counted)?;
+        for root in roots {
+            if self.generation != generation {
+                break;
+            }
+            self.adopted(root, false, counted)?;
+        }
+        Ok(())
+    }
+
+    /// Records the style sheets `target` (a document or a shadow root)
+    /// adopts: an AdoptedStyleSheet event naming them in order, with the
+    /// rules (sanitised as CSS) of each sheet not sent since the last
+    /// snapshot. `always`: also when it adopts none (the page set the list).
+    /// `counted`: whether the event counts against the incremental caps (not
+    /// when it is part of a snapshot: a huge sheet must not make the
+    /// snapshot that replaces a flood trigger another one).
+    /// Nothing when the document or the shadow host is not recorded.
+    pub(crate) fn adopted(
+        &mut self,
+        target: &Node,
+        always: bool,
+        counted: bool,
+    ) -> Result<(), CoreError> {
+        let id = match crate::rules::as_shadow_root(target) {
+            // Not for a host whose content is not recorded (blocked): fail closed.
+            Some(root) => self
+                .mirror
+                .entry(&root.host())
+                .filter(|e| !e.meta.leaf)
+                .map(|e| e.id),
+            None if target.node_type() == Node::DOCUMENT_NODE => self.mirror.id_of(target),
+            None => None,
+        };
+        let Some(id) = id else {
+            return Ok(());
+        };
+        let list = Reflect::get(target, &JsValue::from_str("adoptedStyleSheets"))
+            .ok()
+            .filter(JsValue::is_object)
+            .map(|v| Array::from(&v))
+            .unwrap_or_default();
+        if list.length() == 0 && !always {
+            return Ok(());
+        }
+        let mut style_ids = Vec::with_capacity(list.length() as usize);
+        let mut styles = Vec::new();
+        let mut bytes = 48;
+        for sheet in list.iter().filter(JsValue::is_object) {
+            let key = sheet.unchecked_ref::<Object>();
+            if let Some(known) = self.style_ids.get(key).as_f64() {
+                // Only ids written below are stored.
+                style_ids.push(known as u32);
+                continue;
+            }
+            let style_id = self.next_style_id;
+            self.next_style_id = style_id.saturating_add(1);
+            self.style_ids.set(key, &JsValue::from(style_id));
+            style_ids.push(style_id);
+            let rules = sheet_rules(&sheet)
+                .into_iter()
+                .zip(0u32..)
+                .map(|(css, index)| StyleRuleAdd {
+                    rule: self
+                        .engine
+                        .text(&css, reticent_core::privacy::TextContext::Style),
+                    index: Some(index),
+                })
+                .collect::<Vec<_>>();
+            bytes += 16
+                + rules
+                    .iter()
+                    .map(|r| 8 + r.rule.as_str().len())
+                    .sum::<usize>();
+            styles.push(AdoptedStyle { style_id, rules });
+        }
+        let data = IncrementalData::AdoptedStyleSheet(AdoptedStyleSheetData::with(|d| {
+            d.id = id;
+            d.style_ids = style_ids;
+            d.styles = styles;
+        }));
+        if counted {
+            return self.push_incremental(data, bytes);
+        }
+        let at = self.clock.now();
+        self.buffer
+            .push(Event::new(at, EventData::Incremental(data)));
+        Ok(())
+    }
+
+    /// The id of an adopted constructed sheet sent since the last snapshot.
+    pub(crate) fn style_id(&self, sheet: &JsValue) -> Option<u32> {
+        if !sheet.is_object() {
+            return None;
+        }
+        let v = self
+            .style_ids
+            .get(sheet.unchecked_ref::<Object>())
+            .as_f64()?;
+        Some(v as u32)
+    }
+
+    /// Adds the document-level listeners to an attached iframe document
+    /// (passive, capture phase, like on the page's own document). Before the
+    /// listeners exist (the first snapshot's attaches), the session adds
+    /// them to every attached document once it has them.
+    pub(crate) fn listen_in(&mut self, doc: &Document) -> Result<(), CoreError> {
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_capture(true);
+        options.set_passive(true);
+        let target: &EventTarget = doc.unchecked_ref();
+        for (kind, f) in &self.handles.frame_listeners {
+            target
+                .add_event_listener_with_callback_and_add_event_listener_options(kind, f, &options)
+                .map_err(|e| {
+                    internal(&format!(
+                        "adding the {kind} listener failed: {}",
+                        describe(&e)
+                    ))
+                })?;
+            self.handles
+                .listeners
+                .push((target.clone(), kind, f.clone()));
+        }
+        Ok(())
+    }
+
+    /// Forgets every attached iframe document (before a fresh snapshot).
+    fn forget_frames(&mut self) {
+        for (_, doc) in std::mem::take(&mut self.iframes) {
+            self.unlisten(&doc);
+        }
+    }
+
+    /// Removes the listeners added to a forgotten iframe document.
+    fn unlisten(&mut self, doc: &Document) {
+        let target: &JsValue = doc.as_ref();
+        self.handles.listeners.retain(|(t, kind, f)| {
+            let ours = JsValue::from(t.clone()) == *target;
+            if ours {
+                let _ = t.remove_event_listener_with_callback_and_bool(kind, f, true);
+            }
+            !ours
+        });
     }
 
     /// Forgets the documents of iframes that left the page.
@@ -580,6 +802,7 @@ impl Live {
                 kept.push((iframe, doc));
             } else {
                 self.mirror.forget_subtree(&doc);
+                self.unlisten(&doc);
             }
         }
         self.iframes = kept;
@@ -705,22 +928,28 @@ impl Live {
     }
 
     /// Records a scroll position, at most once per target per 100 ms; the
-    /// latest position in between is written by the next flush.
+    /// latest position in between is written later (by the next scroll of
+    /// the target that is not throttled, or the next flush) with the time it
+    /// happened, so the end of a scroll gesture is replayed when it happened.
     pub(crate) fn scroll(&mut self, id: u32, x: i32, y: i32) -> Result<(), CoreError> {
         let now = self.clock.now();
         let last = self.pending.scroll_times.get(&id).copied();
         if last.is_some_and(|t| now.saturating_sub(t) < SCROLL_MS) {
-            self.pending.scrolls.insert(id, (x, y));
+            self.pending.scrolls.insert(id, (x, y, now));
             return Ok(());
         }
-        self.pending.scrolls.remove(&id);
+        if let Some((px, py, at)) = self.pending.scrolls.remove(&id) {
+            self.push_scroll(id, px, py, at)?;
+        }
         self.push_scroll(id, x, y, now)
     }
 
-    /// Buffers one Scroll event and remembers when `id` last scrolled (the throttle).
-    fn push_scroll(&mut self, id: u32, x: i32, y: i32, now: u64) -> Result<(), CoreError> {
-        self.pending.scroll_times.insert(id, now);
-        self.push_incremental(
+    /// Buffers one Scroll event that happened at `at` and remembers when
+    /// `id` last scrolled (the throttle).
+    fn push_scroll(&mut self, id: u32, x: i32, y: i32, at: u64) -> Result<(), CoreError> {
+        self.pending.scroll_times.insert(id, at);
+        self.insert_incremental(
+            at,
             IncrementalData::Scroll(ScrollData::with(|d| {
                 d.id = id;
                 d.x = x;
@@ -735,10 +964,12 @@ impl Live {
         let now = self.clock.now();
         if self.pending.resize_time != 0 && now.saturating_sub(self.pending.resize_time) < RESIZE_MS
         {
-            self.pending.resize = Some((width, height));
+            self.pending.resize = Some((width, height, now));
             return Ok(());
         }
-        self.pending.resize = None;
+        if let Some((w, h, at)) = self.pending.resize.take() {
+            self.insert_incremental(at, viewport(w, h), 40)?;
+        }
         self.pending.resize_time = now;
         self.push_incremental(viewport(width, height), 40)
     }
@@ -784,14 +1015,15 @@ impl Live {
     pub(crate) fn flush_pending(&mut self) -> Result<(), CoreError> {
         self.flush_positions(false)?;
         self.flush_positions(true)?;
+        // Throttled scrolls and resizes keep the time they happened.
         let scrolls = std::mem::take(&mut self.pending.scrolls);
         let now = self.clock.now();
-        for (id, (x, y)) in scrolls {
-            self.push_scroll(id, x, y, now)?;
+        for (id, (x, y, at)) in scrolls {
+            self.push_scroll(id, x, y, at)?;
         }
-        if let Some((w, h)) = self.pending.resize.take() {
-            self.pending.resize_time = now;
-            self.push_incremental(viewport(w, h), 40)?;
+        if let Some((w, h, at)) = self.pending.resize.take() {
+            self.pending.resize_time = at;
+            self.insert_incremental(at, viewport(w, h), 40)?;
         }
         for (id, el, user) in std::mem::take(&mut self.pending.inputs) {
             self.write_input(id, &el, user)?;
@@ -804,6 +1036,37 @@ impl Live {
     }
 }
 
+/// The `<iframe>` elements of `doc` (outside shadow roots). `unchecked`:
+/// they belong to the frame's realm, where `instanceof` fails.
+fn frames_in(doc: &Document) -> Vec<HtmlIFrameElement> {
+    let Ok(list) = doc.query_selector_all("iframe") else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .map(|n| n.unchecked_into::<HtmlIFrameElement>())
+        .collect()
+}
+
+/// The CSS text of every rule of a (constructed) sheet; none when they
+/// cannot be read.
+fn sheet_rules(sheet: &JsValue) -> Vec<String> {
+    let Ok(rules) = Reflect::get(sheet, &JsValue::from_str("cssRules")) else {
+        return Vec::new();
+    };
+    if !rules.is_object() {
+        return Vec::new();
+    }
+    Array::from(&rules)
+        .iter()
+        .filter_map(|r| {
+            Reflect::get(&r, &JsValue::from_str("cssText"))
+                .ok()?
+                .as_string()
+        })
+        .collect()
+}
+
 fn viewport(width: u32, height: u32) -> IncrementalData {
     IncrementalData::ViewportResize(ViewportResizeData::with(|d| {
         d.width = width;
@@ -813,11 +1076,12 @@ fn viewport(width: u32, height: u32) -> IncrementalData {
 
 /// The raw form value of an input, textarea, select or editable element.
 fn form_value(el: &Element) -> String {
-    if let Some(i) = el.dyn_ref::<HtmlInputElement>() {
+    use crate::rules::as_html;
+    if let Some(i) = as_html::<HtmlInputElement>(el, &["input"]) {
         i.value()
-    } else if let Some(t) = el.dyn_ref::<HtmlTextAreaElement>() {
+    } else if let Some(t) = as_html::<HtmlTextAreaElement>(el, &["textarea"]) {
         t.value()
-    } else if let Some(s) = el.dyn_ref::<HtmlSelectElement>() {
+    } else if let Some(s) = as_html::<HtmlSelectElement>(el, &["select"]) {
         s.value()
     } else {
         el.text_content().unwrap_or_default()

@@ -123,7 +123,13 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
     }
     live.prune_iframes();
     let first_new = live.mirror.next_id();
-    let Some(Adds { adds, iframes, .. }) = serialize_adds(live, &r.candidates, &added)? else {
+    let Some(Adds {
+        adds,
+        iframes,
+        shadow_roots,
+        ..
+    }) = serialize_adds(live, &r.candidates, &added)?
+    else {
         // A flood: a fresh snapshot costs less than this mutation.
         return live.recheckout(1);
     };
@@ -203,6 +209,13 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
     });
     let generation = live.generation;
     live.push_incremental(IncrementalData::Mutation(data), bytes)?;
+    // After the event that adds their hosts.
+    for root in &shadow_roots {
+        if live.generation != generation {
+            return Ok(());
+        }
+        live.adopted(root, false, true)?;
+    }
     if live.generation != generation {
         return Ok(());
     }
@@ -249,6 +262,7 @@ fn serialize_adds(
         first_new: live.mirror.next_id(),
         adds: Vec::new(),
         iframes: Vec::new(),
+        shadow_roots: Vec::new(),
     };
     for (parent, kids) in &groups {
         if kids.len() <= FORWARD_WALK_MAX {
@@ -280,6 +294,8 @@ struct Adds {
     first_new: u32,
     adds: Vec<AddedNode>,
     iframes: Vec<HtmlIFrameElement>,
+    /// Open shadow roots met in the added subtrees.
+    shadow_roots: Vec<ShadowRoot>,
 }
 
 impl Adds {
@@ -329,6 +345,7 @@ impl Adds {
         for root in &s.shadow_roots {
             live.observe(root)?;
         }
+        self.shadow_roots.extend(s.shadow_roots);
         self.iframes.extend(s.iframes);
         self.adds.push(AddedNode {
             parent_id: parent.id,

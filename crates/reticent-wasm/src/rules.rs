@@ -244,13 +244,21 @@ pub(crate) fn as_element(node: &Node) -> Option<&Element> {
     (node.node_type() == Node::ELEMENT_NODE).then(|| node.unchecked_ref::<Element>())
 }
 
+/// `el` as an HTML element of one of the `tags` (lower case), by namespace
+/// and local name: element types of an iframe's realm fail `instanceof`.
+pub(crate) fn as_html<'a, T: JsCast>(el: &'a Element, tags: &[&str]) -> Option<&'a T> {
+    let html = el.namespace_uri().as_deref() == Some("http://www.w3.org/1999/xhtml");
+    let name = el.local_name();
+    (html && tags.iter().any(|t| name.eq_ignore_ascii_case(t))).then(|| el.unchecked_ref::<T>())
+}
+
 /// `node` as a document.
-fn as_document(node: &Node) -> Option<&Document> {
+pub(crate) fn as_document(node: &Node) -> Option<&Document> {
     (node.node_type() == Node::DOCUMENT_NODE).then(|| node.unchecked_ref::<Document>())
 }
 
 /// `node` as a shadow root (a document fragment with a host).
-fn as_shadow_root(node: &Node) -> Option<&ShadowRoot> {
+pub(crate) fn as_shadow_root(node: &Node) -> Option<&ShadowRoot> {
     if node.node_type() != Node::DOCUMENT_FRAGMENT_NODE {
         return None;
     }

@@ -19,7 +19,7 @@ use crate::interactions::{On, LISTENERS};
 use crate::live::{with_live, Live};
 use crate::mutations;
 use crate::page::{describe, internal, Page};
-use crate::patch::{self, PATCHES};
+use crate::patch::{self, PATCHES, SETTERS};
 
 /// How much of the first snapshot one slice may walk (tests tune it).
 #[derive(Clone, Copy, Debug)]
@@ -141,11 +141,19 @@ impl Session {
                         describe(&e)
                     ))
                 })?;
-            self.live
-                .borrow_mut()
-                .handles
-                .listeners
-                .push((target, kind, f));
+            let mut live = self.live.borrow_mut();
+            // Interactions inside same-origin frames too (a frame's
+            // visibility is the page's: not listened to twice).
+            if on == On::Document && kind != "visibilitychange" {
+                live.handles.frame_listeners.push((kind, f.clone()));
+            }
+            live.handles.listeners.push((target, kind, f));
+        }
+        // Frames attached by the first slice of the snapshot, before now.
+        let mut live = self.live.borrow_mut();
+        let docs: Vec<_> = live.iframes.iter().map(|(_, d)| d.clone()).collect();
+        for doc in &docs {
+            live.listen_in(doc)?;
         }
         Ok(())
     }
@@ -155,6 +163,13 @@ impl Session {
         for &(owner, key, hook) in PATCHES {
             let weak = Rc::downgrade(&self.live);
             if let Some((handle, trap)) = patch::install(owner, key, hook, weak)? {
+                self.closures.push(Box::new(trap));
+                self.live.borrow_mut().handles.patches.push(handle);
+            }
+        }
+        for &(owner, key, hook) in SETTERS {
+            let weak = Rc::downgrade(&self.live);
+            if let Some((handle, trap)) = patch::install_setter(owner, key, hook, weak)? {
                 self.closures.push(Box::new(trap));
                 self.live.borrow_mut().handles.patches.push(handle);
             }

@@ -44,7 +44,7 @@ use web_sys::{
 };
 
 use crate::mirror::{Meta, Mirror};
-use crate::rules::{Rules, Scope};
+use crate::rules::{as_html, Rules, Scope};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
@@ -475,15 +475,21 @@ fn leaf_meta(depth: usize) -> Meta {
 /// The live form value and checked state of `el` (HTML form controls only).
 fn form_state(el: &Element, tag: &str) -> (Option<String>, Option<bool>) {
     match tag {
-        "input" => match el.dyn_ref::<HtmlInputElement>() {
+        "input" => match as_html::<HtmlInputElement>(el, &["input"]) {
             Some(i) => {
                 let checkable = matches!(i.type_().as_str(), "checkbox" | "radio");
                 (Some(i.value()), checkable.then(|| i.checked()))
             }
             None => (None, None),
         },
-        "textarea" => (el.dyn_ref::<HtmlTextAreaElement>().map(|t| t.value()), None),
-        "select" => (el.dyn_ref::<HtmlSelectElement>().map(|s| s.value()), None),
+        "textarea" => (
+            as_html::<HtmlTextAreaElement>(el, &["textarea"]).map(|t| t.value()),
+            None,
+        ),
+        "select" => (
+            as_html::<HtmlSelectElement>(el, &["select"]).map(|s| s.value()),
+            None,
+        ),
         _ => (None, None),
     }
 }

@@ -10,8 +10,8 @@ use reticent_core::privacy::{PrivacyEngine, TextContext, INPUT_MASK};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{
-    CssStyleSheet, Element, Event, EventInit, HtmlInputElement, HtmlStyleElement, MouseEvent,
-    MouseEventInit,
+    CssStyleRule, CssStyleSheet, Element, Event, EventInit, HtmlElement, HtmlInputElement,
+    HtmlStyleElement, MouseEvent, MouseEventInit,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -113,6 +113,90 @@ fn typing_gives_one_masked_input_event_on_change() {
     assert_eq!(inputs[1].text.as_str(), INPUT_MASK);
 }
 
+/// `Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set`.
+fn input_value_setter() -> JsValue {
+    let proto = Reflect::get(&js_sys::global(), &"HTMLInputElement".into())
+        .and_then(|c| Reflect::get(&c, &"prototype".into()))
+        .unwrap();
+    let d = js_sys::Object::get_own_property_descriptor(
+        proto.unchecked_ref::<js_sys::Object>(),
+        &"value".into(),
+    );
+    Reflect::get(&d, &"set".into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn values_set_by_script_are_recorded_masked_like_typed_ones() {
+    let _f = Fixture::new(
+        r#"<input id="sv"><input id="cb" type="checkbox" value="CANARYBOX"><textarea id="sta"></textarea>
+        <select id="sel"><option>a</option><option>CANARYOPT</option></select>
+        <select id="sel2"><option>a</option><option>CANARYTWO</option></select>
+        <input id="ign" class="skip">"#,
+    );
+    let original = input_value_setter();
+    let mut r =
+        reticent_wasm::Recorder::new(options(r#"{"privacy":{"ignore":[".skip"]}}"#)).unwrap();
+    grant(&mut r).unwrap();
+    let first = take(&mut r);
+    el("sv")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_value("CANARYSET");
+    el("cb")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_checked(true);
+    el("sta")
+        .unchecked_ref::<web_sys::HtmlTextAreaElement>()
+        .set_value("CANARYAREA");
+    el("sel")
+        .unchecked_ref::<web_sys::HtmlSelectElement>()
+        .set_selected_index(1);
+    el("sel2")
+        .unchecked_ref::<web_sys::HtmlSelectElement>()
+        .set_value("CANARYTWO");
+    el("ign")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_value("CANARYIGNORED");
+    // Set twice: still one pending Input per element.
+    el("sv")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_value("CANARYSET2");
+    assert_eq!(r.pending_events(), 5);
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    let inputs: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::Input(i) => Some(i.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut ids: Vec<u32> = inputs.iter().map(|i| i.id).collect();
+    ids.sort_unstable();
+    let mut expected: Vec<u32> = ["sv", "cb", "sta", "sel", "sel2"]
+        .iter()
+        .map(|id| snapshot_id(&first, id))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "{inputs:?}");
+    for i in &inputs {
+        assert_eq!(i.text.as_str(), INPUT_MASK, "{i:?}");
+        assert!(!i.is_checked, "checked state is never recorded");
+        assert_eq!(i.user_triggered, Some(false), "set by script");
+    }
+
+    // Stopping puts the original setter back; a value set then is not recorded.
+    assert!(input_value_setter() != original);
+    r.withdraw_consent();
+    assert!(
+        input_value_setter() == original,
+        "the original setter is back"
+    );
+    el("sv")
+        .unchecked_ref::<HtmlInputElement>()
+        .set_value("after");
+    assert_eq!(r.pending_events(), 0);
+}
+
 #[wasm_bindgen_test]
 fn blur_flushes_a_pending_input() {
     let _f = Fixture::new(r#"<input id="in">"#);
@@ -189,6 +273,93 @@ fn scrolls_record_the_target_and_offsets() {
         })
         .collect();
     assert_eq!(scrolls, vec![30, 60], "throttled, the last one flushed");
+}
+
+/// (timestamp, y) of the Scroll events of `id`, and every event's timestamp, in batch order.
+fn scroll_times(batch: &reticent_core::batch::Batch, id: u32) -> (Vec<(u64, i32)>, Vec<u64>) {
+    let scrolls = batch
+        .events
+        .iter()
+        .filter_map(|e| match &e.data {
+            EventData::Incremental(IncrementalData::Scroll(s)) if s.id == id => {
+                Some((e.timestamp, s.y))
+            }
+            _ => None,
+        })
+        .collect();
+    (scrolls, batch.events.iter().map(|e| e.timestamp).collect())
+}
+
+/// Waits for two animation frames: the browser's own `scroll` events for a
+/// changed scroll position fire with the next rendering update.
+async fn frames() {
+    for _ in 0..2 {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            let _ = web_sys::window().unwrap().request_animation_frame(&resolve);
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_throttled_scroll_keeps_the_time_it_happened() {
+    let _f = Fixture::new(
+        r#"<div id="roll" style="height:20px;overflow:auto"><div style="height:400px"></div></div><button id="after">x</button>"#,
+    );
+    let mut r = granted();
+    let first = take(&mut r);
+    let id = snapshot_id(&first, "roll");
+    let scroll_to = |y: i32| {
+        el("roll").set_scroll_top(y);
+        el("roll").dispatch_event(&plain("scroll", false)).unwrap();
+    };
+    // A gesture: the first scroll is recorded, the next one is throttled
+    // (and so is the browser's own scroll event, a frame later).
+    scroll_to(30);
+    scroll_to(60);
+    frames().await;
+    let gesture_end = js_sys::Date::now() as u64;
+    // Later events and the flush come at least 150 ms after the gesture ended.
+    sleep(150).await;
+    el("after").dispatch_event(&mouse("click", 1, 1)).unwrap();
+    let batch = take(&mut r);
+    let (scrolls, times) = scroll_times(&batch, id);
+    assert_eq!(scrolls.first().map(|s| s.1), Some(30), "{scrolls:?}");
+    assert_eq!(scrolls.last().map(|s| s.1), Some(60), "{scrolls:?}");
+    assert!(
+        scrolls.iter().all(|s| s.0 <= gesture_end),
+        "every scroll is stamped when it happened, not at the flush: {scrolls:?} > {gesture_end}"
+    );
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "time order: {times:?}"
+    );
+    assert_eq!(
+        (batch.start_time, batch.end_time),
+        (times[0], times[times.len() - 1])
+    );
+
+    // A throttled scroll followed, after the throttle, by another scroll of
+    // the same target: both are kept, each at its own time.
+    scroll_to(90);
+    scroll_to(120);
+    frames().await;
+    let second_end = js_sys::Date::now() as u64;
+    sleep(150).await;
+    scroll_to(150);
+    let batch = take(&mut r);
+    let (scrolls, times) = scroll_times(&batch, id);
+    let ys: Vec<i32> = scrolls.iter().map(|s| s.1).collect();
+    let trailing = scrolls
+        .iter()
+        .find(|s| s.1 == 120)
+        .unwrap_or_else(|| panic!("the throttled position is not lost: {ys:?}"));
+    assert!(trailing.0 <= second_end, "{scrolls:?} > {second_end}");
+    assert_eq!(ys.last(), Some(&150));
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "time order: {times:?}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -290,6 +461,120 @@ fn css_rule_changes_are_sanitised_and_patches_removed_on_withdraw() {
     assert!(now == original_insert, "insertRule restored");
     assert!(!js_sys::Object::has_own(&history, &"pushState".into()));
     sheet.insert_rule_with_index(".c{}", 0).unwrap();
+    assert_eq!(r.pending_events(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn rule_declaration_edits_are_recorded_sanitised_with_nested_positions() {
+    let _f = Fixture::new(
+        r#"<style id="decl">.a { color: red } @media all { .b { color: blue } }</style><div id="plain"></div>"#,
+    );
+    let proto = Reflect::get(&js_sys::global(), &"CSSStyleDeclaration".into())
+        .and_then(|c| Reflect::get(&c, &"prototype".into()))
+        .unwrap();
+    let original_set: Function = Reflect::get(&proto, &"setProperty".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let mut r = granted();
+    let first = take(&mut r);
+    let id = snapshot_id(&first, "decl");
+    let sheet: CssStyleSheet = el("decl")
+        .unchecked_ref::<HtmlStyleElement>()
+        .sheet()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let rules = sheet.css_rules().unwrap();
+    let a: CssStyleRule = rules.item(0).unwrap().dyn_into().unwrap();
+    let media = rules.item(1).unwrap();
+    let inner: CssStyleRule = Reflect::get(&media, &"cssRules".into())
+        .unwrap()
+        .unchecked_into::<web_sys::CssRuleList>()
+        .item(0)
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    a.style()
+        .set_property_with_priority("border", "3px dashed red", "important")
+        .unwrap();
+    a.style()
+        .set_property("background", "url(https://x.example/CANARYURL.png) blue")
+        .unwrap();
+    inner
+        .style()
+        .set_property("content", "\"CANARYTEXT\"")
+        .unwrap();
+    inner.style().remove_property("color").unwrap();
+    // Not rule declarations: an element's inline style (a `style` attribute
+    // change for the observer), a name that is not plain CSS.
+    el("plain")
+        .unchecked_ref::<HtmlElement>()
+        .style()
+        .set_property("color", "green")
+        .unwrap();
+    a.style().set_property("x y", "1").unwrap();
+    // The page still sees the original's exceptions (computed styles are read-only).
+    let computed = web_sys::window()
+        .unwrap()
+        .get_computed_style(&el("plain"))
+        .unwrap()
+        .unwrap();
+    assert!(computed.set_property("color", "red").is_err());
+    settle().await;
+
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    let decls: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::StyleDeclaration(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(decls.len(), 4, "{decls:?}");
+    assert!(decls.iter().all(|d| d.id == Some(id)));
+    let set = |i: usize| decls[i].set.clone().expect("a set");
+    assert_eq!(decls[0].index, vec![0]);
+    assert_eq!(set(0).property.as_str(), "border");
+    assert_eq!(set(0).value.as_str(), "3px dashed red");
+    assert_eq!(
+        set(0).priority.map(|p| p.as_str().to_owned()).as_deref(),
+        Some("important")
+    );
+    assert_eq!(decls[1].index, vec![0]);
+    assert_eq!(set(1).property.as_str(), "background");
+    assert!(
+        set(1).value.as_str().contains("url()"),
+        "{:?}",
+        set(1).value
+    );
+    assert_eq!(set(1).priority, None);
+    assert_eq!(decls[2].index, vec![1, 0], "the rule inside @media");
+    assert_eq!(
+        set(2).value.as_str(),
+        "\"**********\"",
+        "content strings are masked"
+    );
+    assert_eq!(decls[3].index, vec![1, 0]);
+    assert_eq!(
+        decls[3].remove.as_ref().map(|d| d.property.as_str()),
+        Some("color")
+    );
+    assert!(decls[3].set.is_none());
+    let inline = mutations(&batch)
+        .iter()
+        .flat_map(|m| m.attributes.iter())
+        .any(|a| a.attributes.contains_key("style"));
+    assert!(inline, "the inline style change is an attribute mutation");
+
+    r.withdraw_consent();
+    let now: Function = Reflect::get(&proto, &"setProperty".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert!(now == original_set, "setProperty restored");
+    a.style().set_property("color", "blue").unwrap();
     assert_eq!(r.pending_events(), 0);
 }
 

@@ -580,3 +580,35 @@ async fn large_appends_and_prepends_stay_fast_and_ordered() {
         dom_children_ids(&list)
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_shadow_root_attached_to_a_recorded_host_is_observed() {
+    let _f = Fixture::new(r#"<div id="late-host"><span>light</span></div>"#);
+    let (mut r, first) = start();
+    let host = snapshot_id(&first, "late-host");
+    let root = el("late-host")
+        .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+        .unwrap();
+    root.set_inner_html("<p id='in-shadow'>CANARYSHADOW</p>");
+    let (ms, text) = next_mutations(&mut r).await;
+    assert!(!text.contains("CANARY"), "{text}");
+    let adds = adds_under(&ms, host);
+    assert_eq!(adds.len(), 1, "{ms:?}");
+    let p = element(&adds[0].node);
+    assert_eq!(p.tag_name, "p");
+    assert!(p.is_shadow, "a child of the shadow root");
+    let p_id = p.id;
+    // Later changes inside the root are observed too.
+    root.first_element_child()
+        .unwrap()
+        .set_attribute("title", "CANARYTITLE")
+        .unwrap();
+    let (ms, text) = next_mutations(&mut r).await;
+    assert!(!text.contains("CANARY"), "{text}");
+    assert!(
+        ms.iter()
+            .flat_map(|m| m.attributes.iter())
+            .any(|a| a.id == p_id && a.attributes.contains_key("title")),
+        "{ms:?}"
+    );
+}

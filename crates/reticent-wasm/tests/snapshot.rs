@@ -312,6 +312,52 @@ async fn linked_stylesheets_are_inlined_sanitised() {
 }
 
 #[wasm_bindgen_test]
+async fn cssom_changes_of_a_linked_sheet_name_the_link() {
+    use reticent_core::incremental::IncrementalData;
+    let link = blob_stylesheet(".l1 { color: red }\n.l2 { color: blue }");
+    document().body().unwrap().append_child(&link).unwrap();
+    for _ in 0..100 {
+        if js_sys::Reflect::get(&link, &"sheet".into())
+            .map(|s| !s.is_null())
+            .unwrap_or(false)
+        {
+            break;
+        }
+        sleep(10).await;
+    }
+    let mut r = granted();
+    let first = take(&mut r);
+    let id = find(snapshot(&first), &|e| {
+        e.tag_name == "link" && attr(e, "_cssText").is_some_and(|c| c.contains(".l1"))
+    })
+    .expect("the link carries its rules")
+    .id;
+    let sheet: web_sys::CssStyleSheet = js_sys::Reflect::get(&link, &"sheet".into())
+        .unwrap()
+        .unchecked_into();
+    sheet
+        .insert_rule_with_index(".l3 { background: url(https://x.example/CANARYL3) }", 2)
+        .unwrap();
+    let rule = sheet.css_rules().unwrap().item(0).unwrap();
+    rule.unchecked_ref::<web_sys::CssStyleRule>()
+        .style()
+        .set_property("color", "green")
+        .unwrap();
+    let batch = take(&mut r);
+    link.remove();
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    let owners: Vec<_> = incrementals(&batch)
+        .into_iter()
+        .filter_map(|d| match d {
+            IncrementalData::StyleSheetRule(s) => Some(("rule", s.id)),
+            IncrementalData::StyleDeclaration(s) => Some(("declaration", s.id)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(owners, vec![("rule", Some(id)), ("declaration", Some(id))]);
+}
+
+#[wasm_bindgen_test]
 fn rules_inserted_into_an_empty_style_are_recorded() {
     // What CSS-in-JS libraries do in production: an empty <style>, rules via insertRule.
     let style = document().create_element("style").unwrap();

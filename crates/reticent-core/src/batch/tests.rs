@@ -173,6 +173,8 @@ fn incremental() -> impl Strategy<Value = IncrementalData> {
             .prop_map(|(id, adds, removes)| IncrementalData::StyleSheetRule(
                 StyleSheetRuleData::with(|d| {
                     d.id = id;
+                    d.style_id = id.map(|i| i ^ 1);
+                    d.replace_sync = adds.first().map(|(r, _)| r.clone());
                     d.adds = adds
                         .into_iter()
                         .map(|(rule, index)| StyleRuleAdd { rule, index })
@@ -183,6 +185,56 @@ fn incremental() -> impl Strategy<Value = IncrementalData> {
                         .collect();
                 })
             )),
+        (
+            any::<u32>(),
+            prop::collection::vec(any::<u32>(), 0..3),
+            prop::collection::vec(
+                (
+                    any::<u32>(),
+                    prop::collection::vec((s(), prop::option::of(any::<u32>())), 0..3)
+                ),
+                0..2
+            )
+        )
+            .prop_map(
+                |(id, style_ids, styles)| IncrementalData::AdoptedStyleSheet(
+                    AdoptedStyleSheetData::with(|d| {
+                        d.id = id;
+                        d.style_ids = style_ids;
+                        d.styles = styles
+                            .into_iter()
+                            .map(|(style_id, rules)| AdoptedStyle {
+                                style_id,
+                                rules: rules
+                                    .into_iter()
+                                    .map(|(rule, index)| StyleRuleAdd { rule, index })
+                                    .collect(),
+                            })
+                            .collect();
+                    })
+                )
+            ),
+        (
+            prop::option::of(any::<u32>()),
+            prop::collection::vec(any::<u32>(), 1..3),
+            prop::option::of((s(), s(), prop::option::of(s()))),
+            prop::option::of(s())
+        )
+            .prop_map(
+                |(id, index, set, remove)| IncrementalData::StyleDeclaration(
+                    StyleDeclarationData::with(|d| {
+                        d.id = id;
+                        d.style_id = id.map(|i| i.wrapping_add(7));
+                        d.index = index;
+                        d.set = set.map(|(property, value, priority)| StyleDeclarationSet {
+                            property,
+                            value,
+                            priority,
+                        });
+                        d.remove = remove.map(|property| StyleDeclarationRemove { property });
+                    })
+                )
+            ),
     ]
 }
 

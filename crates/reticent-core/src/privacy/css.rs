@@ -75,6 +75,40 @@ pub fn sanitize_css(css: &str) -> String {
     out
 }
 
+/// Longest property name [`sanitize_declaration`] accepts.
+const MAX_PROPERTY_LEN: usize = 256;
+
+/// Whether `name` is a plain CSS property name: standard (`border-top`,
+/// `-webkit-x`) or custom (`--brand`), ASCII letters, digits, `-` and `_`
+/// only. Anything else (escapes, non-ASCII, punctuation) is refused, so a
+/// name can never carry a string or a URL.
+pub fn is_plain_property(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_PROPERTY_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && name.bytes().any(|b| b.is_ascii_alphabetic())
+}
+
+/// Sanitises one declaration of a CSSOM rule (`rule.style.setProperty`):
+/// the value goes through [`sanitize_css`] *as a declaration of that
+/// property*, so it is treated exactly as it would be inside the rule's text
+/// (strings masked under `content` and `quotes`, `url()` emptied, comments
+/// dropped). `None` when the property is not plain ([`is_plain_property`]):
+/// nothing is recorded then (fail closed).
+pub fn sanitize_declaration(property: &str, value: &str) -> Option<(String, String)> {
+    if !is_plain_property(property) {
+        return None;
+    }
+    let prefix = format!("{property}:");
+    let sanitised = sanitize_css(&format!("{prefix}{value}"));
+    // A plain name is copied verbatim, so the prefix survives; anything else
+    // means the sanitiser read the input differently: record nothing.
+    let value = sanitised.strip_prefix(&prefix)?;
+    Some((property.to_owned(), value.to_owned()))
+}
+
 fn utf8_len(first: u8) -> usize {
     match first {
         0xF0..=0xFF => 4,
@@ -175,6 +209,34 @@ mod tests {
             sanitize_css("a{background:url(secret"),
             "a{background:url()"
         );
+    }
+
+    #[test]
+    fn declarations_are_sanitised_in_the_context_of_their_property() {
+        assert_eq!(
+            sanitize_declaration("border", "3px dashed #486581"),
+            Some(("border".into(), "3px dashed #486581".into()))
+        );
+        assert_eq!(
+            sanitize_declaration("content", "\"Bonjour Jean\""),
+            Some(("content".into(), "\"******* ****\"".into()))
+        );
+        assert_eq!(
+            sanitize_declaration("background", "url(https://t.test/?u=jean) red"),
+            Some(("background".into(), "url() red".into()))
+        );
+        assert_eq!(
+            sanitize_declaration("--brand", "#123 /* jean */"),
+            Some(("--brand".into(), "#123 ".into()))
+        );
+        // A value cannot smuggle a second declaration past the masking.
+        assert_eq!(
+            sanitize_declaration("color", "red; content: 'jean'"),
+            Some(("color".into(), "red; content: '****'".into()))
+        );
+        for bad in ["", "con\\74ent", "a:b", "x y", "é", "--", "'a'", "url(x)"] {
+            assert_eq!(sanitize_declaration(bad, "red"), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -21,10 +21,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{CoreError, ErrorCode};
+use crate::incremental::StyleDeclarationSet;
 use crate::node::{Attributes, ElementNode};
 
 pub use attributes::{is_event_handler, is_layout_safe, is_url_attribute, recorded_name};
-pub use css::sanitize_css;
+pub use css::{is_plain_property, sanitize_css, sanitize_declaration};
 pub use custom::{CustomDetectors, CUSTOM_LABEL};
 pub use detectors::{find_pii, scrub_pii, PiiCounts, PiiKind};
 pub use mask::{mask_input_value, mask_text, INPUT_MASK};
@@ -384,6 +385,33 @@ impl PrivacyEngine {
         // The cut can make a new match (the first digits of a longer run):
         // the detectors run again over what is kept.
         Scrubbed(self.exposed(&cut))
+    }
+
+    /// A declaration set on a CSSOM rule (`rule.style.setProperty`): the
+    /// property, its value sanitised as CSS in the context of that property
+    /// ([`sanitize_declaration`]) and the priority (`important` or nothing).
+    /// `None` for a property name that is not plain CSS: not recorded.
+    pub fn css_declaration(
+        &self,
+        property: &str,
+        value: &str,
+        priority: &str,
+    ) -> Option<StyleDeclarationSet> {
+        let (property, value) = sanitize_declaration(property, value)?;
+        Some(StyleDeclarationSet {
+            property: Scrubbed(property),
+            value: Scrubbed(value),
+            priority: priority
+                .trim()
+                .eq_ignore_ascii_case("important")
+                .then(|| Scrubbed("important".to_owned())),
+        })
+    }
+
+    /// A property name of a CSSOM rule (`rule.style.removeProperty`); `None`
+    /// when it is not plain CSS ([`is_plain_property`]): not recorded.
+    pub fn css_property(&self, property: &str) -> Option<Scrubbed> {
+        is_plain_property(property).then(|| Scrubbed(property.to_owned()))
     }
 
     /// Scrubs one attribute value; `None` means the attribute is dropped.
