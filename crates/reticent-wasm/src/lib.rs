@@ -61,6 +61,7 @@
 
 mod clock;
 mod compress;
+mod dom;
 mod error;
 mod interactions;
 mod live;

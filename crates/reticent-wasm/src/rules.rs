@@ -24,9 +24,9 @@ use reticent_core::privacy::{
 };
 use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, Node, ShadowRoot};
 
-const SVG_NS: &str = "http://www.w3.org/2000/svg";
+use crate::dom::read_element;
+use web_sys::{Document, Element, Node, ShadowRoot};
 
 /// Longest ancestor chain followed (deeper pages are blocked by the depth
 /// cap anyway); beyond it the decision is "masked, ignored".
@@ -190,19 +190,34 @@ impl Rules {
     /// snapshot (text, attribute and input changes): tag, `type`,
     /// `autocomplete` and the rule decision.
     pub(crate) fn light_facts(&self, el: &Element, d: RuleDecision) -> ElementFacts {
-        self.note_if_password(el);
-        let attributes = ["type", "autocomplete"]
-            .iter()
-            .filter_map(|n| el.get_attribute(n).map(|v| ((*n).to_owned(), v)))
+        // One crossing for tag, namespace and attributes (see dom.rs).
+        let read = read_element(el);
+        let tag = read.local_name.to_ascii_lowercase();
+        let attributes: Vec<(String, String)> = read
+            .attributes
+            .into_iter()
+            .filter(|(n, _)| {
+                n.eq_ignore_ascii_case("type") || n.eq_ignore_ascii_case("autocomplete")
+            })
+            .map(|(n, v)| (n.to_ascii_lowercase(), v))
             .collect();
+        let is_input = tag == "input";
+        if is_input
+            && attributes
+                .iter()
+                .any(|(n, v)| n == "type" && v.trim().eq_ignore_ascii_case("password"))
+        {
+            self.note_password(el);
+        }
         ElementFacts {
-            tag: el.local_name().to_ascii_lowercase(),
+            tag,
             attributes,
-            is_svg: el.namespace_uri().as_deref() == Some(SVG_NS),
+            is_svg: read.is_svg,
             blocked: d.blocked,
             text_unmasked: d.text_unmasked,
             input_unmasked: d.input_unmasked,
-            was_password: self.was_password(el),
+            // Only an input can have been a password field.
+            was_password: is_input && self.was_password(el),
             ..ElementFacts::default()
         }
     }

@@ -43,10 +43,9 @@ use web_sys::{
     HtmlTextAreaElement, Node, ShadowRoot,
 };
 
+use crate::dom::read_element;
 use crate::mirror::{Meta, Mirror};
 use crate::rules::{as_html, Rules, Scope};
-
-const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
 /// A serialised tree and the open shadow roots and iframes met on the way.
 pub(crate) struct Serialized {
@@ -343,19 +342,19 @@ impl<'a> Walk<'a> {
     /// Raw facts about `el` for the engine, with the site's `rules` for it;
     /// `blocked` forces a placeholder.
     fn facts(&self, el: &Element, blocked: bool, rules: RuleDecision) -> ElementFacts {
-        self.rules.note_if_password(el);
-        let tag = el.local_name().to_ascii_lowercase();
-        let is_svg = el.namespace_uri().as_deref() == Some(SVG_NS);
-        let attrs = el.attributes();
-        let mut attributes = Vec::with_capacity(attrs.length() as usize);
-        for i in 0..attrs.length() {
-            let Some(attr) = attrs.item(i) else { continue };
-            let name = attr.name();
-            let mut value = attr.value();
-            if is_url_attribute(&name) {
-                value = self.resolve(value);
+        // One crossing for the tag, namespace and attributes (see dom.rs).
+        let read = read_element(el);
+        let tag = read.local_name.to_ascii_lowercase();
+        let is_svg = read.is_svg;
+        let mut attributes = read.attributes;
+        for (name, value) in &mut attributes {
+            if is_url_attribute(name) {
+                *value = self.resolve(std::mem::take(value));
             }
-            attributes.push((name, value));
+        }
+        let is_input = tag == "input";
+        if is_input && is_password_type(&attributes) {
+            self.rules.note_password(el);
         }
         let (value, checked) = form_state(el, &tag);
         let mut facts = ElementFacts {
@@ -367,7 +366,8 @@ impl<'a> Walk<'a> {
             blocked: blocked || rules.blocked,
             text_unmasked: rules.text_unmasked,
             input_unmasked: rules.input_unmasked,
-            was_password: self.rules.was_password(el),
+            // Only an input can have been a password field.
+            was_password: is_input && self.rules.was_password(el),
             ..ElementFacts::default()
         };
         if !is_svg_or_blocked(&facts) {
@@ -389,6 +389,14 @@ impl<'a> Walk<'a> {
     fn resolve(&self, raw: String) -> String {
         resolve(self.base.as_deref(), raw)
     }
+}
+
+/// Whether an `<input>`'s attributes make it a password field now (as
+/// `Rules::note_if_password` decides from `getAttribute("type")`).
+fn is_password_type(attributes: &[(String, String)]) -> bool {
+    attributes.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("type") && value.trim().eq_ignore_ascii_case("password")
+    })
 }
 
 fn is_svg_or_blocked(facts: &ElementFacts) -> bool {

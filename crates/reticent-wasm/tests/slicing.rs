@@ -86,6 +86,7 @@ async fn a_sliced_snapshot_equals_the_synchronous_one() {
     drop(sync);
 
     let mut r = sliced(7);
+    assert!(r.snapshot_pending(), "the wrapper is told to wait");
     assert_eq!(r.pending_events(), 0, "not complete after the first slice");
     assert_eq!(
         r.take_batch(None).unwrap(),
@@ -93,6 +94,7 @@ async fn a_sliced_snapshot_equals_the_synchronous_one() {
         "nothing before the snapshot"
     );
     let batch = completed(&mut r).await;
+    assert!(!r.snapshot_pending(), "complete: the wrapper sends it");
     drop(f);
     assert!(!dump(&batch).contains("CANARY"));
     assert_eq!(snapshot(&batch), snapshot(&expected), "same ids, same tree");

@@ -388,3 +388,23 @@ fn rules_inserted_into_an_empty_style_are_recorded() {
         "{css}"
     );
 }
+
+#[wasm_bindgen_test]
+fn an_attribute_holding_nul_is_read_the_slow_way_with_the_same_result() {
+    // The one-crossing read packs attributes with NUL separators; a NUL in a
+    // value makes it fall back to reading attribute by attribute.
+    let _f = Fixture::new(r#"<a id="plain" class="c" href="/x">a</a><a id="nul" href="/x">b</a>"#);
+    document()
+        .get_element_by_id("nul")
+        .unwrap()
+        .set_attribute("class", "c\0d")
+        .unwrap();
+    let mut r = granted();
+    let batch = take(&mut r);
+    let root = snapshot(&batch);
+    let plain = by_id(root, "plain");
+    let nul = by_id(root, "nul");
+    assert_eq!(attr(nul, "href"), attr(plain, "href"));
+    assert!(attr(nul, "href").is_some_and(|h| h.starts_with("http") && h.ends_with("/x")));
+    assert_eq!(attr(nul, "class"), Some("c\0d"));
+}

@@ -1,0 +1,132 @@
+//! Batched DOM reads: what the snapshot needs of an element in one call.
+//!
+//! Reading an element through `web-sys` crosses the JS/wasm boundary once
+//! per property and decodes one string per crossing: tag name, namespace,
+//! the attribute list, then item, name and value for each attribute. On a
+//! 10,000-element page those crossings cost more than the serialisation
+//! itself (see docs/benchmarks.md). A few lines of JS shipped with the module
+//! read them all and return one string, decoded once.
+//!
+//! The string is `localName NUL svg NUL (name NUL value NUL)*`. A NUL inside a
+//! name or value (possible through `setAttribute`) would make it ambiguous, so
+//! the JS side then returns `undefined` and the caller reads the slow way,
+//! property by property: same result, never a guess.
+
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+#[wasm_bindgen(inline_js = r#"
+const SVG = 'http://www.w3.org/2000/svg';
+export function reticent_read_element(el) {
+  let out = el.localName + '\0' + (el.namespaceURI === SVG ? '1' : '0') + '\0';
+  const attrs = el.attributes;
+  for (let i = 0; i < attrs.length; i++) {
+    const a = attrs[i];
+    const name = a.name;
+    const value = a.value;
+    if (name.indexOf('\0') !== -1 || value.indexOf('\0') !== -1) return undefined;
+    out += name + '\0' + value + '\0';
+  }
+  return out;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn reticent_read_element(el: &Element) -> Result<Option<String>, JsValue>;
+}
+
+/// An element's local name, whether it is in the SVG namespace, and its
+/// attributes as (name, value) in document order.
+pub(crate) struct ElementRead {
+    pub(crate) local_name: String,
+    pub(crate) is_svg: bool,
+    pub(crate) attributes: Vec<(String, String)>,
+}
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// Reads `el` in one crossing when it can, else property by property.
+pub(crate) fn read_element(el: &Element) -> ElementRead {
+    match reticent_read_element(el) {
+        Ok(Some(packed)) => match unpack(&packed) {
+            Some(read) => read,
+            None => read_slowly(el),
+        },
+        _ => read_slowly(el),
+    }
+}
+
+/// Splits the packed string; `None` if it is not well formed.
+fn unpack(packed: &str) -> Option<ElementRead> {
+    let mut parts = packed.split('\0');
+    let local_name = parts.next()?.to_owned();
+    let is_svg = match parts.next()? {
+        "1" => true,
+        "0" => false,
+        _ => return None,
+    };
+    let mut attributes = Vec::new();
+    loop {
+        let name = parts.next()?;
+        if name.is_empty() {
+            // The trailing NUL leaves one empty part; an attribute name is never empty.
+            return parts.next().is_none().then_some(ElementRead {
+                local_name,
+                is_svg,
+                attributes,
+            });
+        }
+        attributes.push((name.to_owned(), parts.next()?.to_owned()));
+    }
+}
+
+/// The same facts through `web-sys`, one property at a time.
+fn read_slowly(el: &Element) -> ElementRead {
+    let attrs = el.attributes();
+    let mut attributes = Vec::with_capacity(attrs.length() as usize);
+    for i in 0..attrs.length() {
+        if let Some(attr) = attrs.item(i) {
+            attributes.push((attr.name(), attr.value()));
+        }
+    }
+    ElementRead {
+        local_name: el.local_name(),
+        is_svg: el.namespace_uri().as_deref() == Some(SVG_NS),
+        attributes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unpack;
+
+    #[test]
+    fn unpacks_names_and_values() {
+        let r = unpack("a\x000\0href\0/x\0class\0\0").unwrap();
+        assert_eq!(r.local_name, "a");
+        assert!(!r.is_svg);
+        assert_eq!(
+            r.attributes,
+            vec![
+                ("href".to_owned(), "/x".to_owned()),
+                ("class".to_owned(), String::new())
+            ]
+        );
+        let r = unpack("svg\x001\0").unwrap();
+        assert!(r.is_svg && r.attributes.is_empty());
+    }
+
+    #[test]
+    fn refuses_malformed_strings() {
+        for bad in [
+            "",
+            "a",
+            "a\0",
+            "a\x002\0",
+            "a\x000\0href\0",
+            "a\x000\0href\0v\0x",
+        ] {
+            assert!(unpack(bad).is_none(), "{bad:?}");
+        }
+    }
+}
