@@ -12,6 +12,7 @@
 //! the JS side then returns `undefined` and the caller reads the slow way,
 //! property by property: same result, never a guess.
 
+use reticent_core::privacy::{ATTR_BLOCK, ATTR_MASK, ATTR_UNMASK};
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
 
@@ -29,10 +30,58 @@ export function reticent_read_element(el) {
   }
   return out;
 }
+export function reticent_rule_attributes(el, block, mask, unmask) {
+  return (el.hasAttribute(block) ? 1 : 0) | (el.hasAttribute(mask) ? 2 : 0) | (el.hasAttribute(unmask) ? 4 : 0);
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(catch)]
     fn reticent_read_element(el: &Element) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn reticent_rule_attributes(
+        el: &Element,
+        block: &JsValue,
+        mask: &JsValue,
+        unmask: &JsValue,
+    ) -> Result<u32, JsValue>;
+}
+
+/// Which of the `data-reticent-*` attributes an element carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RuleAttributes {
+    pub(crate) block: bool,
+    pub(crate) mask: bool,
+    pub(crate) unmask: bool,
+}
+
+/// The attribute names, as JS strings made once per thread: each call then
+/// passes three references instead of encoding three strings.
+struct RuleNames {
+    block: JsValue,
+    mask: JsValue,
+    unmask: JsValue,
+}
+
+thread_local! {
+    static RULE_NAMES: RuleNames = RuleNames {
+        block: JsValue::from_str(ATTR_BLOCK),
+        mask: JsValue::from_str(ATTR_MASK),
+        unmask: JsValue::from_str(ATTR_UNMASK),
+    };
+}
+
+/// The `data-reticent-*` attributes of `el`, in one crossing. If reading
+/// throws (a hostile page's getter), fails closed: blocked and masked, not
+/// unmasked.
+pub(crate) fn rule_attributes(el: &Element) -> RuleAttributes {
+    let bits = RULE_NAMES
+        .with(|n| reticent_rule_attributes(el, &n.block, &n.mask, &n.unmask))
+        .unwrap_or(0b011);
+    RuleAttributes {
+        block: bits & 1 != 0,
+        mask: bits & 2 != 0,
+        unmask: bits & 4 != 0,
+    }
 }
 
 /// An element's local name, whether it is in the SVG namespace, and its

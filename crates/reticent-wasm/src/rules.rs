@@ -19,13 +19,12 @@
 
 use js_sys::WeakSet;
 use reticent_core::privacy::{
-    ElementFacts, OwnRules, PrivacyConfig, PrivacyEngine, RuleDecision, TextContext, ATTR_BLOCK,
-    ATTR_MASK, ATTR_UNMASK,
+    ElementFacts, OwnRules, PrivacyConfig, PrivacyEngine, RuleDecision, TextContext,
 };
 use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::JsCast;
 
-use crate::dom::read_element;
+use crate::dom::{read_element, rule_attributes};
 use web_sys::{Document, Element, Node, ShadowRoot};
 
 /// Longest ancestor chain followed (deeper pages are blocked by the depth
@@ -104,10 +103,11 @@ impl Rules {
 
     /// What matched on `el` itself.
     pub(crate) fn own(&self, el: &Element) -> OwnRules {
-        let inline_unmask = el.has_attribute(ATTR_UNMASK);
+        let inline = rule_attributes(el);
+        let inline_unmask = inline.unmask;
         OwnRules {
-            block: el.has_attribute(ATTR_BLOCK) || any(el, &self.block, true),
-            mask: el.has_attribute(ATTR_MASK) || any(el, &self.mask, true),
+            block: inline.block || any(el, &self.block, true),
+            mask: inline.mask || any(el, &self.mask, true),
             unmask_text: inline_unmask || any(el, &self.unmask_text, false),
             unmask_inputs: inline_unmask || any(el, &self.unmask_inputs, false),
             ignore: any(el, &self.ignore, true),
