@@ -434,6 +434,17 @@ impl Live {
         self.step()
     }
 
+    /// A fresh Meta event and full snapshot mid-session (`checkpoint`):
+    /// pending interactions are written first (their ids are about to be
+    /// renumbered), then the page is walked in slices like the first
+    /// snapshot, so a large page is not frozen in one long task every time
+    /// the on-trigger window starts a segment. A small page is complete
+    /// after the first slice, as with a synchronous walk.
+    pub(crate) fn sliced_checkpoint(&mut self) -> Result<(), CoreError> {
+        self.flush_pending()?;
+        self.start_sliced_snapshot()
+    }
+
     /// Resets ids and starts observing, before a snapshot walk.
     fn snapshot_prelude(&mut self) -> Result<(), CoreError> {
         self.handles.clear_timer();

@@ -205,8 +205,10 @@ impl Recorder {
 
     /// Buffers a fresh Meta event and full snapshot (node ids are assigned
     /// anew), so that a recording can start from here: the on-trigger mode
-    /// keeps a rolling window that must open with a snapshot. A no-op without
-    /// consent.
+    /// keeps a rolling window that must open with a snapshot. A large page is
+    /// walked in slices, like the first snapshot (`snapshotPending` is `true`
+    /// until it is buffered; nothing else is recorded meanwhile); a small one
+    /// is buffered at once. A no-op without consent.
     pub fn checkpoint(&mut self) -> Result<(), ReticentError> {
         self.sync();
         if !self.gate.is_open() {
@@ -215,7 +217,9 @@ impl Recorder {
         let Some(session) = self.session.as_mut() else {
             return Ok(());
         };
-        let result = session.state().and_then(|mut live| live.snapshot());
+        let result = session
+            .state()
+            .and_then(|mut live| live.sliced_checkpoint());
         if let Err(e) = &result {
             self.stop_with(e.clone());
         }

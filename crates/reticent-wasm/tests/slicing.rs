@@ -202,11 +202,15 @@ async fn withdrawing_while_slicing_leaves_nothing_behind() {
 }
 
 #[wasm_bindgen_test]
-async fn a_checkpoint_while_slicing_snapshots_at_once() {
+async fn a_checkpoint_while_slicing_restarts_the_walk_once() {
     let f = fixture();
     let mut r = sliced(5);
     r.checkpoint().unwrap();
-    let batch = take(&mut r);
+    assert!(
+        r.snapshot_pending(),
+        "the checkpoint is walked in slices too"
+    );
+    let batch = completed(&mut r).await;
     let kinds: Vec<u8> = batch.events.iter().map(|e| e.data.type_code()).collect();
     assert_eq!(&kinds[..2], &[4, 2]);
     sleep(50).await;
@@ -219,6 +223,25 @@ async fn a_checkpoint_while_slicing_snapshots_at_once() {
     });
     assert_eq!(snapshots, 0, "the slicer stopped");
     drop(f);
+}
+
+#[wasm_bindgen_test]
+async fn a_checkpoint_mid_session_is_sliced_like_the_first_snapshot() {
+    let f = fixture();
+    let mut r = sliced(5);
+    let first = completed(&mut r).await;
+    r.checkpoint().unwrap();
+    assert!(
+        r.snapshot_pending(),
+        "a large page is not walked in one task"
+    );
+    assert_eq!(r.take_batch(None).unwrap(), None, "nothing until complete");
+    let batch = completed(&mut r).await;
+    assert!(!r.snapshot_pending());
+    drop(f);
+    let kinds: Vec<u8> = batch.events.iter().map(|e| e.data.type_code()).collect();
+    assert_eq!(&kinds[..2], &[4, 2], "Meta, then the full snapshot");
+    assert_eq!(shape(snapshot(&batch)), shape(snapshot(&first)));
 }
 
 #[wasm_bindgen_test]
