@@ -141,6 +141,8 @@ describe('compression in a Web Worker', () => {
     });
     const state = await page.evaluate(async () => {
       __probe.wasm.checkpoint();
+      // Walked in slices on this large page: wait until it is buffered.
+      while (__probe.wasm.snapshotPending) await new Promise((r) => setTimeout(r, 0));
       const produced = __probe.produced;
       const flushed = window.recorder.flush(); // a ~100 KB compressed batch, now in the worker
       const taken = __probe.produced === produced + 1;
