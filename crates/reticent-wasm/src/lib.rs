@@ -42,8 +42,8 @@
 //! buffered (`takeBatch` returns `undefined`, interactions are not recorded);
 //! text and attribute changes made meanwhile follow the snapshot as mutations,
 //! and a structural change restarts the walk (after three restarts the
-//! snapshot is taken synchronously). `checkpoint` and the flood guard take
-//! their snapshots synchronously.
+//! snapshot is taken synchronously). `checkpoint` is walked in slices the
+//! same way; the flood guard takes its snapshot synchronously.
 //!
 //! ```js
 //! const recorder = new Recorder({ privacy: { allowQueryParams: ["page"] } });
