@@ -7,12 +7,17 @@ use super::mask::mask_text;
 /// - every `url(...)` becomes `url()` (an invalid resource per CSS Values:
 ///   nothing is fetched, no address is recorded), and so does a string given
 ///   to `@import`;
-/// - quoted strings in `content` and `quotes` declarations (text a page shows
-///   through CSS) and in attribute selectors (`[data-user="…"]`) are masked;
+/// - quoted strings are masked, in attribute selectors (`[data-user="…"]`)
+///   and in every declaration except the few properties whose strings are
+///   names, not text ([`keeps_strings`]: font families, grid areas, font
+///   feature tags). A denylist (`content`, `quotes`) would leak the others a
+///   page can show: a custom property read by `content: var(--name)`,
+///   `list-style-type: "…"`, `text-overflow: "…"`, an escaped property name,
+///   and it would keep URLs given as strings (`image-set("…")`);
 /// - comments are dropped.
 ///
-/// Other strings (font family names, `@charset`) are kept. An unterminated
-/// string or `url(` masks or drops the rest of the input: fail closed.
+/// An unterminated string or `url(` masks or drops the rest of the input:
+/// fail closed.
 pub fn sanitize_css(css: &str) -> String {
     let mut out = String::with_capacity(css.len());
     let b = css.as_bytes();
@@ -149,9 +154,26 @@ fn property_name(segment: &str) -> Option<String> {
 }
 
 fn masks_strings(segment: &str) -> bool {
+    !keeps_strings(property_name(segment).as_deref())
+}
+
+/// The properties whose strings are kept: they name fonts, grid areas or
+/// font feature tags, which the replay needs for layout and which a page
+/// never shows as text. Everything else, including at-rule preludes and
+/// unknown or escaped names, masks its strings.
+fn keeps_strings(property: Option<&str>) -> bool {
     matches!(
-        property_name(segment).as_deref(),
-        Some("content") | Some("quotes")
+        property,
+        Some(
+            "font-family"
+                | "font"
+                | "src"
+                | "grid-template-areas"
+                | "grid-template"
+                | "grid"
+                | "font-feature-settings"
+                | "font-variation-settings"
+        )
     )
 }
 
@@ -195,6 +217,42 @@ mod tests {
         assert_eq!(
             sanitize_css("body{font-family:\"Open Sans\"}"),
             "body{font-family:\"Open Sans\"}"
+        );
+    }
+
+    #[test]
+    fn masks_strings_a_page_can_show_or_fetch_outside_content() {
+        for (css, want) in [
+            // A custom property shown through `content: var(--name)`.
+            (
+                ":root{--name:\"Jean Dupont\"}",
+                ":root{--name:\"**** ******\"}",
+            ),
+            ("li{list-style-type:'Jean '}", "li{list-style-type:'**** '}"),
+            ("p{text-overflow:\"Jean\"}", "p{text-overflow:\"****\"}"),
+            // An escaped property name is not recognised: masked anyway.
+            ("p::after{con\\74ent:'Jean'}", "p::after{con\\74ent:'****'}"),
+            // A URL given as a string is neither recorded nor fetched.
+            (
+                "a{background-image:image-set(\"https://t.test/u/jean.png\" 1x)}",
+                "a{background-image:image-set(\"*****://*.****/*/****.***\" 1x)}",
+            ),
+            ("@charset \"utf-8\";", "@charset \"***-*\";"),
+        ] {
+            assert_eq!(sanitize_css(css), want, "{css}");
+        }
+        // Names the layout needs are kept.
+        for css in [
+            "div{grid-template-areas:\"head head\" \"nav main\"}",
+            "p{font:12px/1.2 \"Open Sans\", serif}",
+            "@font-face{font-family:'X';src:local('Arial')}",
+            "p{font-feature-settings:\"liga\" 0}",
+        ] {
+            assert_eq!(sanitize_css(css), css);
+        }
+        assert_eq!(
+            sanitize_declaration("--name", "'Jean'"),
+            Some(("--name".into(), "'****'".into()))
         );
     }
 
