@@ -172,10 +172,22 @@ impl Rules {
 
     /// Notes `el` if it is a password field now.
     pub(crate) fn note_if_password(&self, el: &Element) {
-        if el.local_name().eq_ignore_ascii_case("input")
-            && el
-                .get_attribute("type")
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("password"))
+        let read = read_element(el);
+        self.note_if_password_attributes(el, &read.local_name, &read.attributes);
+    }
+
+    /// Notes `el` if it is a password field now, from its tag and attributes
+    /// as already read (`dom::read_element`): no further DOM read.
+    pub(crate) fn note_if_password_attributes(
+        &self,
+        el: &Element,
+        tag: &str,
+        attributes: &[(String, String)],
+    ) {
+        if tag.eq_ignore_ascii_case("input")
+            && attributes.iter().any(|(name, value)| {
+                name.eq_ignore_ascii_case("type") && value.trim().eq_ignore_ascii_case("password")
+            })
         {
             self.note_password(el);
         }
@@ -202,13 +214,7 @@ impl Rules {
             .map(|(n, v)| (n.to_ascii_lowercase(), v))
             .collect();
         let is_input = tag == "input";
-        if is_input
-            && attributes
-                .iter()
-                .any(|(n, v)| n == "type" && v.trim().eq_ignore_ascii_case("password"))
-        {
-            self.note_password(el);
-        }
+        self.note_if_password_attributes(el, &tag, &attributes);
         ElementFacts {
             tag,
             attributes,

@@ -353,9 +353,8 @@ impl<'a> Walk<'a> {
             }
         }
         let is_input = tag == "input";
-        if is_input && is_password_type(&attributes) {
-            self.rules.note_password(el);
-        }
+        self.rules
+            .note_if_password_attributes(el, &tag, &attributes);
         let (value, checked) = form_state(el, &tag);
         let mut facts = ElementFacts {
             tag,
@@ -389,14 +388,6 @@ impl<'a> Walk<'a> {
     fn resolve(&self, raw: String) -> String {
         resolve(self.base.as_deref(), raw)
     }
-}
-
-/// Whether an `<input>`'s attributes make it a password field now (as
-/// `Rules::note_if_password` decides from `getAttribute("type")`).
-fn is_password_type(attributes: &[(String, String)]) -> bool {
-    attributes.iter().any(|(name, value)| {
-        name.eq_ignore_ascii_case("type") && value.trim().eq_ignore_ascii_case("password")
-    })
 }
 
 fn is_svg_or_blocked(facts: &ElementFacts) -> bool {
