@@ -30,6 +30,17 @@ export function reticent_read_element(el) {
   }
   return out;
 }
+export function reticent_read_light(el) {
+  let out = el.localName + '\0' + (el.namespaceURI === SVG ? '1' : '0') + '\0';
+  for (const name of LIGHT) {
+    const value = el.getAttribute(name);
+    if (value === null) continue;
+    if (value.indexOf('\0') !== -1) return undefined;
+    out += name + '\0' + value + '\0';
+  }
+  return out;
+}
+const LIGHT = ['type', 'autocomplete'];
 export function reticent_rule_attributes(el, block, mask, unmask) {
   return (el.hasAttribute(block) ? 1 : 0) | (el.hasAttribute(mask) ? 2 : 0) | (el.hasAttribute(unmask) ? 4 : 0);
 }
@@ -37,6 +48,8 @@ export function reticent_rule_attributes(el, block, mask, unmask) {
 extern "C" {
     #[wasm_bindgen(catch)]
     fn reticent_read_element(el: &Element) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn reticent_read_light(el: &Element) -> Result<Option<String>, JsValue>;
     #[wasm_bindgen(catch)]
     fn reticent_rule_attributes(
         el: &Element,
@@ -102,6 +115,34 @@ pub(crate) fn read_element(el: &Element) -> ElementRead {
             None => read_slowly(el),
         },
         _ => read_slowly(el),
+    }
+}
+
+/// The attributes whose values scrub an element's text and input changes.
+pub(crate) const LIGHT_ATTRIBUTES: [&str; 2] = ["type", "autocomplete"];
+
+/// Like [`read_element`], but of the attributes only `type` and
+/// `autocomplete` ([`LIGHT_ATTRIBUTES`]): for text, attribute and input
+/// changes, whose element may carry large attributes (`d`, `style`, data
+/// URLs) not worth copying on every change.
+pub(crate) fn read_light(el: &Element) -> ElementRead {
+    match reticent_read_light(el) {
+        Ok(Some(packed)) => match unpack(&packed) {
+            Some(read) => read,
+            None => read_light_slowly(el),
+        },
+        _ => read_light_slowly(el),
+    }
+}
+
+fn read_light_slowly(el: &Element) -> ElementRead {
+    ElementRead {
+        local_name: el.local_name(),
+        is_svg: el.namespace_uri().as_deref() == Some(SVG_NS),
+        attributes: LIGHT_ATTRIBUTES
+            .iter()
+            .filter_map(|n| el.get_attribute(n).map(|v| ((*n).to_owned(), v)))
+            .collect(),
     }
 }
 

@@ -24,7 +24,7 @@ use reticent_core::privacy::{
 use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::JsCast;
 
-use crate::dom::{read_element, rule_attributes};
+use crate::dom::{read_light, rule_attributes};
 use web_sys::{Document, Element, Node, ShadowRoot};
 
 /// Longest ancestor chain followed (deeper pages are blocked by the depth
@@ -172,12 +172,18 @@ impl Rules {
 
     /// Notes `el` if it is a password field now.
     pub(crate) fn note_if_password(&self, el: &Element) {
-        let read = read_element(el);
-        self.note_if_password_attributes(el, &read.local_name, &read.attributes);
+        // Called for every attribute change: read only what is needed, and
+        // `type` only of an input.
+        if !el.local_name().eq_ignore_ascii_case("input") {
+            return;
+        }
+        if let Some(value) = el.get_attribute("type") {
+            self.note_if_password_attributes(el, "input", &[("type".to_owned(), value)]);
+        }
     }
 
     /// Notes `el` if it is a password field now, from its tag and attributes
-    /// as already read (`dom::read_element`): no further DOM read.
+    /// as already read (`dom.rs`): no further DOM read.
     pub(crate) fn note_if_password_attributes(
         &self,
         el: &Element,
@@ -202,17 +208,10 @@ impl Rules {
     /// snapshot (text, attribute and input changes): tag, `type`,
     /// `autocomplete` and the rule decision.
     pub(crate) fn light_facts(&self, el: &Element, d: RuleDecision) -> ElementFacts {
-        // One crossing for tag, namespace and attributes (see dom.rs).
-        let read = read_element(el);
+        // One crossing for tag, namespace, `type` and `autocomplete` (dom.rs).
+        let read = read_light(el);
         let tag = read.local_name.to_ascii_lowercase();
-        let attributes: Vec<(String, String)> = read
-            .attributes
-            .into_iter()
-            .filter(|(n, _)| {
-                n.eq_ignore_ascii_case("type") || n.eq_ignore_ascii_case("autocomplete")
-            })
-            .map(|(n, v)| (n.to_ascii_lowercase(), v))
-            .collect();
+        let attributes = read.attributes;
         let is_input = tag == "input";
         self.note_if_password_attributes(el, &tag, &attributes);
         ElementFacts {
