@@ -79,7 +79,8 @@ pub(crate) struct Live {
     pub(crate) stopped: bool,
     /// Events dropped by the flood guard since the last batch.
     pub(crate) dropped: u32,
-    /// Incremental events and their estimated size since the last snapshot.
+    /// Incremental events and their estimated size since the last snapshot
+    /// or batch (the flood guard's counters).
     pub(crate) incremental_events: usize,
     pub(crate) incremental_bytes: usize,
     pub(crate) pending: Pending,
@@ -87,7 +88,7 @@ pub(crate) struct Live {
     pub(crate) iframes: Vec<(HtmlIFrameElement, Document)>,
     /// Incremented by every full snapshot (ids are renumbered then).
     pub(crate) generation: u64,
-    /// The first snapshot while it is taken in slices.
+    /// The first snapshot, or a checkpoint, while it is taken in slices.
     pub(crate) slicing: Option<Slicing>,
     /// Ids of the constructed style sheets sent since the last snapshot
     /// (`CSSStyleSheet` → id), and the next id.
@@ -357,13 +358,7 @@ impl Live {
         self.slicing = None;
         self.handles.clear_timer();
         self.flush_pending()?;
-        if let Some(observer) = &self.handles.observer {
-            let _ = observer.take_records();
-        }
-        self.mirror.reset();
-        self.forget_frames();
-        self.generation += 1;
-        self.style_ids = WeakMap::new();
+        self.renumber();
         let page = Page::current()?;
         let at = self.clock.now();
         let serialized =
@@ -448,6 +443,15 @@ impl Live {
     /// Resets ids and starts observing, before a snapshot walk.
     fn snapshot_prelude(&mut self) -> Result<(), CoreError> {
         self.handles.clear_timer();
+        self.renumber();
+        self.observe(&Page::current()?.document)
+    }
+
+    /// Before any full snapshot: mutation records not yet delivered are
+    /// discarded (the snapshot shows their effect), node and style sheet ids
+    /// start afresh, attached frames are forgotten (the walk attaches them
+    /// again), and the generation moves on.
+    fn renumber(&mut self) {
         if let Some(observer) = &self.handles.observer {
             let _ = observer.take_records();
         }
@@ -455,7 +459,6 @@ impl Live {
         self.forget_frames();
         self.generation += 1;
         self.style_ids = WeakMap::new();
-        self.observe(&Page::current()?.document)
     }
 
     fn new_walk(&mut self) -> Result<SlicedWalk, CoreError> {
