@@ -65,6 +65,19 @@ impl SerializedNode {
         }
     }
 
+    /// The node's id and, for nodes that have them, its children (for walks
+    /// that rewrite ids in place).
+    pub fn id_and_children_mut(&mut self) -> (&mut u32, Option<&mut Vec<SerializedNode>>) {
+        match self {
+            SerializedNode::Document(n) => (&mut n.id, Some(&mut n.child_nodes)),
+            SerializedNode::DocumentType(n) => (&mut n.id, None),
+            SerializedNode::Element(n) => (&mut n.id, Some(&mut n.child_nodes)),
+            SerializedNode::Text(n) => (&mut n.id, None),
+            SerializedNode::Cdata(n) => (&mut n.id, None),
+            SerializedNode::Comment(n) => (&mut n.id, None),
+        }
+    }
+
     /// The node's id.
     pub fn id(&self) -> u32 {
         match self {

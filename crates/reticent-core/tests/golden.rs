@@ -1,8 +1,8 @@
 //! Golden fixtures: the wire format must not drift silently.
 //!
-//! `tests/fixtures/page-v1.batch` was produced by `page_batch()` below through
+//! `tests/fixtures/page-v2.batch` was produced by `page_batch()` below through
 //! the public API (see `tests/fixtures/README.md`). The test checks that
-//! 1. decoding the committed file gives exactly `page-v1.json` (rrweb JSON), and
+//! 1. decoding the committed file gives exactly `page.json` (rrweb JSON), and
 //! 2. the committed file's MessagePack is byte-identical to what the current
 //!    encoder writes for the same events (the gzip layer may differ between
 //!    compressor versions, so it is not compared byte by byte).
@@ -266,7 +266,7 @@ fn page_batch() -> Batch {
 #[test]
 fn page_fixture_matches_encoder_and_rrweb_json() {
     let batch = page_batch();
-    let (bin, json) = (fixture("page-v1.batch"), fixture("page-v1.json"));
+    let (bin, json) = (fixture("page-v2.batch"), fixture("page.json"));
     if std::env::var_os("RETICENT_BLESS").is_some() {
         std::fs::write(&bin, batch.encode_with_level(9).unwrap()).unwrap();
         let mut j = serde_json::to_string_pretty(&batch.events).unwrap();
@@ -294,9 +294,19 @@ fn page_fixture_matches_encoder_and_rrweb_json() {
     );
 }
 
+/// Recordings stored before version 2 (absolute ids) still decode, to the
+/// same events.
+#[test]
+fn version_1_fixture_still_decodes() {
+    let committed = std::fs::read(fixture("page-v1.batch")).unwrap();
+    let decoded = Batch::decode(&committed, &DecodeLimits::default()).unwrap();
+    assert_eq!(decoded.version, 1);
+    assert_eq!(decoded.events, page_batch().events);
+}
+
 #[test]
 fn fixture_holds_no_raw_page_content() {
-    let json = std::fs::read_to_string(fixture("page-v1.json")).unwrap();
+    let json = std::fs::read_to_string(fixture("page.json")).unwrap();
     for canary in [
         "Jean",
         "Dupont",

@@ -233,10 +233,10 @@ fn broken_compression_or_payload_is_400() {
     assert_refused(&server, &r, 400, "BAD_PAYLOAD");
 
     // A version this build does not read.
-    let mut v2 = raw.clone();
-    assert_eq!(&v2[1..9], b"\xa7version");
-    v2[9] = 0x02;
-    let r = server.post(&gzip(&v2));
+    let mut newer = raw.clone();
+    assert_eq!(&newer[1..9], b"\xa7version");
+    newer[9] = reticent_core::batch::FORMAT_VERSION as u8 + 1;
+    let r = server.post(&gzip(&newer));
     assert_refused(&server, &r, 400, "UNSUPPORTED_VERSION");
 }
 

@@ -5,7 +5,7 @@ use std::process::{Command, Output, Stdio};
 
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../reticent-core/tests/fixtures/page-v1.batch"
+    "/../reticent-core/tests/fixtures/page-v2.batch"
 );
 
 fn decode_stdin(input: &[u8], args: &[&str]) -> Output {
@@ -71,7 +71,7 @@ fn decodes_the_fixture_to_rrweb_json() {
 fn batches_mode_keeps_headers() {
     let out = decode_stdin(&std::fs::read(FIXTURE).unwrap(), &["--batches"]);
     let batches: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(batches[0]["version"], 1);
+    assert_eq!(batches[0]["version"], 2);
     assert_eq!(batches[0]["policyDigest"].as_str().unwrap().len(), 64);
 }
 

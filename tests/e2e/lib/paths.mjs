@@ -10,7 +10,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const DIST_DIR = process.env.RETICENT_DIST_DIR || join(REPO_ROOT, 'js', 'dist');
 
 /** The golden batch fixture of the core crate (a valid wire-format v1 batch). */
-export const GOLDEN_BATCH = join(REPO_ROOT, 'crates', 'reticent-core', 'tests', 'fixtures', 'page-v1.batch');
+export const GOLDEN_BATCH = join(REPO_ROOT, 'crates', 'reticent-core', 'tests', 'fixtures', 'page-v2.batch');
 
 /**
  * The `reticent` binary: $RETICENT_BIN, else target/debug/reticent.

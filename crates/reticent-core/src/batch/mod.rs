@@ -14,9 +14,17 @@ use crate::error::{CoreError, ErrorCode};
 use crate::event::Event;
 
 mod gzip;
+mod ids;
 
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The format version this build writes (and the newest it reads).
+///
+/// Version 2 writes node ids as zigzag deltas (see `ids.rs`); version 1 wrote
+/// them as they are. Both decode to the same [`Batch`], with absolute ids.
+pub const FORMAT_VERSION: u16 = 2;
+
+/// The oldest format version this build still reads (stored recordings and
+/// pages that cached an older recorder).
+pub const OLDEST_READABLE_VERSION: u16 = 1;
 
 /// The HTTP content type of a batch POST.
 pub const CONTENT_TYPE: &str = "application/vnd.reticent.batch+msgpack";
@@ -142,8 +150,24 @@ impl Batch {
         }
     }
 
-    /// MessagePack bytes (maps with field names), uncompressed.
+    /// MessagePack bytes (maps with field names), uncompressed, in the
+    /// current format version whatever version the batch was decoded from.
+    /// Copies the batch to rewrite its ids; [`Batch::into_msgpack`] does not.
     pub fn to_msgpack(&self) -> Result<Vec<u8>, CoreError> {
+        self.clone().into_msgpack()
+    }
+
+    /// [`Batch::to_msgpack`] of a batch the caller no longer needs: its ids
+    /// are rewritten in place (the recorder's path: no copy of a large
+    /// snapshot).
+    pub fn into_msgpack(mut self) -> Result<Vec<u8>, CoreError> {
+        self.version = FORMAT_VERSION;
+        ids::to_wire(&mut self.events);
+        self.write_msgpack()
+    }
+
+    /// Writes the batch as it is (ids already in wire form).
+    fn write_msgpack(&self) -> Result<Vec<u8>, CoreError> {
         let mut buf = Vec::with_capacity(4096);
         let mut ser = rmp_serde::Serializer::new(&mut buf).with_struct_map();
         self.serialize(&mut ser).map_err(|e| {
@@ -174,16 +198,16 @@ impl Batch {
     /// Decodes an uncompressed MessagePack batch (untrusted).
     pub fn from_msgpack(raw: &[u8], limits: &DecodeLimits) -> Result<Batch, CoreError> {
         let version = peek_version(raw)?;
-        if version != FORMAT_VERSION {
+        if !(OLDEST_READABLE_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(CoreError::new(
                 ErrorCode::UnsupportedVersion,
-                format!("batch format version {version} is not supported (this build reads {FORMAT_VERSION})"),
+                format!("batch format version {version} is not supported (this build reads {OLDEST_READABLE_VERSION} to {FORMAT_VERSION})"),
             ));
         }
         let mut rest = raw;
         let mut de = rmp_serde::Deserializer::new(&mut rest);
         de.set_max_depth(limits.max_depth);
-        let batch = Batch::deserialize(&mut de).map_err(|e| {
+        let mut batch = Batch::deserialize(&mut de).map_err(|e| {
             CoreError::new(
                 ErrorCode::BadPayload,
                 format!("batch does not match the schema: {e}"),
@@ -194,6 +218,9 @@ impl Batch {
                 ErrorCode::BadPayload,
                 format!("{} trailing bytes after the batch", rest.len()),
             ));
+        }
+        if batch.version >= 2 {
+            ids::from_wire(&mut batch.events);
         }
         batch.check()?;
         Ok(batch)

@@ -408,10 +408,127 @@ fn refuses_other_versions_with_a_clear_code() {
     let mut raw = sample().to_msgpack().unwrap();
     // `version` is the first entry: map header, fixstr "version", then the value.
     assert_eq!(&raw[1..9], b"\xa7version");
-    raw[9] = 2;
-    let err = Batch::from_msgpack(&raw, &DecodeLimits::default()).unwrap_err();
-    assert_eq!(err.code, ErrorCode::UnsupportedVersion);
-    assert!(err.message.contains("version 2"), "{}", err.message);
+    for version in [0u8, FORMAT_VERSION as u8 + 1] {
+        raw[9] = version;
+        let err = Batch::from_msgpack(&raw, &DecodeLimits::default()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::UnsupportedVersion);
+        assert!(
+            err.message.contains(&format!("version {version}")),
+            "{}",
+            err.message
+        );
+    }
+}
+
+/// A page whose snapshot ids run 100, 101, 102, 103 (document order) and a
+/// mutation that adds two nodes under 103 and removes 40 from 7.
+fn ids_sample() -> Batch {
+    let mut body = ElementNode::new("body".into(), Attributes::default(), false, false);
+    body.id = 102;
+    body.child_nodes = vec![SerializedNode::Text(TextNode::new(
+        103,
+        Scrubbed::for_test("**"),
+        false,
+    ))];
+    let mut html = ElementNode::new("html".into(), Attributes::default(), false, false);
+    html.id = 101;
+    html.child_nodes = vec![SerializedNode::Element(body)];
+    let doc = DocumentNode::new(100, vec![SerializedNode::Element(html)], None);
+    let snapshot = Event::new(
+        10,
+        EventData::FullSnapshot(FullSnapshotData {
+            node: SerializedNode::Document(doc),
+            initial_offset: Offset::default(),
+        }),
+    );
+    let added = |id| SerializedNode::Comment(CommentNode::new(id, Scrubbed::for_test("")));
+    let mutation = Event::new(
+        11,
+        EventData::Incremental(IncrementalData::Mutation(MutationData::with(|m| {
+            m.removes = vec![RemovedNode {
+                parent_id: 7,
+                id: 40,
+                is_shadow: false,
+            }];
+            m.adds = vec![
+                AddedNode {
+                    parent_id: 102,
+                    next_id: None,
+                    node: added(104),
+                },
+                AddedNode {
+                    parent_id: 102,
+                    next_id: Some(104),
+                    node: added(105),
+                },
+            ];
+        }))),
+    );
+    Batch::new(
+        BatchHeader::new("sess", "pv", 0, "0".repeat(64)),
+        vec![snapshot, mutation],
+    )
+}
+
+/// Every `id`/`parentId`/`nextId` of a decoded MessagePack value (within one
+/// map in key order, not the order written: `serde_json` sorts keys).
+fn wire_ids(v: &serde_json::Value, out: &mut Vec<i64>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                if matches!(k.as_str(), "id" | "parentId" | "nextId") {
+                    if let Some(n) = x.as_i64() {
+                        out.push(n);
+                    }
+                }
+                wire_ids(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| wire_ids(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn node_ids_are_written_as_zigzag_deltas() {
+    let raw = ids_sample().to_msgpack().unwrap();
+    let value: serde_json::Value = rmp_serde::from_slice(&raw).unwrap();
+    assert_eq!(value["version"], 2);
+    let mut snapshot = Vec::new();
+    wire_ids(&value["events"][0], &mut snapshot);
+    // 100 from 0, then +1 three times (zigzag(+1) = 2).
+    snapshot.sort_unstable();
+    assert_eq!(snapshot, [2, 2, 2, 200]);
+    let m = &value["events"][1]["data"];
+    let (mut removes, mut adds) = (Vec::new(), Vec::new());
+    wire_ids(&m["removes"], &mut removes);
+    wire_ids(&m["adds"], &mut adds);
+    // removes: parentId 7 (from 0), id 40 (+33); adds, continuing from 40:
+    // parentId 102 (+62), node 104 (+2); parentId 102 (-2), nextId 104 (+2),
+    // node 105 (+1).
+    removes.sort_unstable();
+    assert_eq!(removes, [14, 66]);
+    let mut adds_sorted = adds.clone();
+    adds_sorted.sort_unstable();
+    assert_eq!(adds_sorted, [2, 3, 4, 4, 124], "wire ids {adds:?}");
+    assert_eq!(
+        Batch::from_msgpack(&raw, &DecodeLimits::default()).unwrap(),
+        ids_sample()
+    );
+}
+
+#[test]
+fn version_1_batches_with_absolute_ids_still_decode() {
+    let mut v1 = ids_sample();
+    v1.version = 1;
+    let raw = v1.write_msgpack().unwrap();
+    let back = Batch::from_msgpack(&raw, &DecodeLimits::default()).unwrap();
+    assert_eq!(back.version, 1);
+    assert_eq!(back.events, ids_sample().events);
+    // Written again, it is a version-2 batch that decodes to the same events.
+    let again = Batch::from_msgpack(&back.to_msgpack().unwrap(), &DecodeLimits::default()).unwrap();
+    assert_eq!(again.version, FORMAT_VERSION);
+    assert_eq!(again.events, ids_sample().events);
 }
 
 /// Runs `f` on a thread with `mib` MiB of stack and returns its result.
