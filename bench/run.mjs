@@ -10,6 +10,7 @@
 //   BENCH_SOAK_SECONDS  seconds of the memory soak of reticent and rrweb strict (default 90; 0 skips; 600 for the 10-minute target)
 //   BENCH_SOAK_CONFIGS  which configurations soak (default reticent,rrweb-strict)
 //   BENCH_CONFIGS       comma-separated subset of the configurations
+//   BENCH_DUMP_DIR=D    every POSTed body written to D (<run>-<n>.bin) for analysis
 //   BENCH_DRY=1         a trial: results and report go to bench/.build/ (dry.json, benchmarks.md, benchmarks.svg)
 //   CHROMIUM_PATH       default /usr/bin/chromium
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -118,6 +119,17 @@ async function openConfig(browser, server, name) {
   return { run, context, page, cdp, errors };
 }
 
+/**
+ * With BENCH_DUMP_DIR set, every body a run POSTed is written there
+ * (`<run>-<n>.bin`, as received) for offline analysis of the bytes.
+ */
+function dumpBatches(run, batches) {
+  const dir = process.env.BENCH_DUMP_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  batches.forEach((b, i) => writeFileSync(join(dir, `${run}-${i}.bin`), b.bytes));
+}
+
 /** One run of configuration `name`: snapshot, scripted activity, flush, heap. */
 async function runOnce(browser, server, name, seconds) {
   const { run, context, page, cdp, errors } = await openConfig(browser, server, name);
@@ -158,6 +170,7 @@ async function runOnce(browser, server, name, seconds) {
   const longtasks = state.longtasks.filter((t) => t.start >= tStart && t.start <= tEnd);
   const kind = name === 'reticent' ? 'reticent' : name === 'baseline' ? 'baseline' : 'rrweb';
   const batches = server.batches(run);
+  dumpBatches(run, batches);
   if (kind !== 'baseline' && batches[0] && captured[name] === undefined) captured[name] = batches[0].bytes;
   server.forget(run);
   server.unsetPage(`/${run}.html`);
