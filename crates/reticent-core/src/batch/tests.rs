@@ -503,14 +503,14 @@ fn node_ids_are_written_as_zigzag_deltas() {
     let (mut removes, mut adds) = (Vec::new(), Vec::new());
     wire_ids(&m["removes"], &mut removes);
     wire_ids(&m["adds"], &mut adds);
-    // removes: parentId 7 (from 0), id 40 (+33); adds, continuing from 40:
-    // parentId 102 (+62), node 104 (+2); parentId 102 (-2), nextId 104 (+2),
-    // node 105 (+1).
+    // Node chain: removed 40 (from 0), added 104 (+64), 105 (+1).
+    // Link chain: parentId 7 (from 0), parentId 102 (+95), parentId 102 (0),
+    // nextId 104 (+2).
     removes.sort_unstable();
-    assert_eq!(removes, [14, 66]);
+    assert_eq!(removes, [14, 80], "removes: parentId, id");
     let mut adds_sorted = adds.clone();
     adds_sorted.sort_unstable();
-    assert_eq!(adds_sorted, [2, 3, 4, 4, 124], "wire ids {adds:?}");
+    assert_eq!(adds_sorted, [0, 2, 4, 128, 190], "wire ids {adds:?}");
     assert_eq!(
         Batch::from_msgpack(&raw, &DecodeLimits::default()).unwrap(),
         ids_sample()
