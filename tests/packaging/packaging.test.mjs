@@ -62,7 +62,7 @@ describe('the packed npm package', () => {
       await start(page);
       await collector.waitFor(() => collector.accepted.length > 0, { what: 'a batch at the collector', timeoutMs: 30_000 });
       const batch = collector.accepted[0];
-      assert.equal(batch.version, 1);
+      assert.equal(batch.version, 2, "wire format version (docs/wire-format.md)");
       assert.equal(batch.sequence, 0);
       assert.match(batch.sessionId, /^[A-Za-z0-9_-]{22}$/);
       assert.ok(batch.types.includes(2), 'a full snapshot');
