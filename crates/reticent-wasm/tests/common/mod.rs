@@ -96,6 +96,12 @@ pub struct Fixture(pub Element);
 impl Fixture {
     pub fn new(html: &str) -> Self {
         let doc = document();
+        // A test that failed did not drop its fixture (a panic aborts in
+        // wasm): remove it, or every later test in this binary would see it
+        // in its snapshot and fail too.
+        while let Some(stale) = doc.get_element_by_id("fixture") {
+            stale.remove();
+        }
         let el = doc.create_element("div").unwrap();
         el.set_id("fixture");
         el.set_inner_html(html);
