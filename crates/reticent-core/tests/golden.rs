@@ -289,8 +289,20 @@ fn page_fixture_matches_encoder_and_rrweb_json() {
     let raw = gunzip(&committed, &DecodeLimits::default()).unwrap();
     assert_eq!(
         raw,
-        batch.to_msgpack().unwrap(),
+        batch.to_msgpack(),
         "MessagePack layout changed: bump FORMAT_VERSION and re-bless"
+    );
+    // The hand-written encoder writes what serde through rmp-serde writes.
+    let mut by_serde = Vec::new();
+    serde::Serialize::serialize(
+        &batch,
+        &mut rmp_serde::Serializer::new(&mut by_serde).with_struct_map(),
+    )
+    .unwrap();
+    assert_eq!(
+        batch.to_msgpack(),
+        by_serde,
+        "the encoder differs from rmp-serde"
     );
 }
 
