@@ -1,7 +1,9 @@
 //! The hand-written encoder against rmp-serde: the same bytes for arbitrary
 //! batches, and the same encodings at every length and integer boundary.
 
-use super::msgpack::{write_array_len, write_map_len, write_sint, write_str, write_uint, Encode};
+use super::msgpack::{
+    write_array_len, write_map_len, write_sint, write_str, write_uint, Encode, Fields,
+};
 use super::tests::batch;
 use super::Batch;
 use proptest::prelude::*;
@@ -114,4 +116,26 @@ fn large_batches_encode_as_rmp_serde_does() {
         .collect();
     let b = Batch::new(BatchHeader::new("s", "p", 70_000, "d".repeat(64)), events);
     assert_eq!(b.to_msgpack(), rmp_serde_bytes(&b));
+}
+
+/// A struct of more than 15 fields takes the map 16 header; none does today,
+/// but the writer must not corrupt one that would.
+#[test]
+fn wide_structs_take_a_map_16_header() {
+    for n in [15usize, 16, 40] {
+        let names: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+        let mut got = vec![0xc0];
+        let mut f = Fields::begin(&mut got);
+        for (i, name) in names.iter().enumerate() {
+            f.field(name, &(i as u32));
+        }
+        f.end();
+        let mut want = vec![0xc0];
+        rmp::encode::write_map_len(&mut want, n as u32).unwrap();
+        for (i, name) in names.iter().enumerate() {
+            rmp::encode::write_str(&mut want, name).unwrap();
+            rmp::encode::write_uint(&mut want, i as u64).unwrap();
+        }
+        assert_eq!(got, want, "{n} fields");
+    }
 }

@@ -146,14 +146,17 @@ impl<'a> Fields<'a> {
 
     /// Writes the map header now that the field count is known. Every struct
     /// of the event model has fewer than 16 fields (one header byte); the
-    /// longer form is still handled rather than assumed away.
+    /// map 16 form is still handled rather than assumed away (with two
+    /// inserts: `Vec::splice` costs more code than this whole writer), and no
+    /// struct has anywhere near 65536 fields.
     pub(crate) fn end(&mut self) {
         if self.count < 16 {
             self.out[self.at] = 0x80 | self.count as u8;
         } else {
-            let mut header = Vec::with_capacity(5);
-            write_map_len(&mut header, self.count);
-            self.out.splice(self.at..=self.at, header);
+            let [hi, lo] = (self.count as u16).to_be_bytes();
+            self.out[self.at] = 0xde;
+            self.out.insert(self.at + 1, lo);
+            self.out.insert(self.at + 1, hi);
         }
     }
 }
