@@ -158,6 +158,9 @@ mod js {
     extern "C" {
         #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
         fn object_keys(o: &JsValue) -> Result<js_sys::Array, JsValue>;
+        // `Array.isArray` throws on a revoked proxy.
+        #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+        fn is_array(v: &JsValue) -> Result<bool, JsValue>;
     }
 
     impl OptionValue for JsValue {
@@ -172,9 +175,11 @@ mod js {
                 Kind::Number
             } else if self.is_string() {
                 Kind::String
-            } else if js_sys::Array::is_array(self) {
+            } else if is_array(self).unwrap_or(false) {
                 Kind::Array
             } else if self.is_object() && !self.is_function() {
+                // A revoked proxy lands here too: reading its keys throws,
+                // and it is refused as unreadable.
                 Kind::Object
             } else {
                 Kind::Other

@@ -186,6 +186,10 @@ fn options_beyond_json_are_read_strictly() {
             "options.privacy: could not be read",
         ),
         (
+            "const p = Proxy.revocable({}, {}); p.revoke(); return { privacy: p.proxy }",
+            "options.privacy: could not be read",
+        ),
+        (
             "return { privacy: { block: ['.a', { toString() { return '.b' } }] } }",
             "options.privacy.block[1]: invalid type: object, expected a string",
         ),
