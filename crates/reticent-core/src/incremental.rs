@@ -133,7 +133,7 @@ macro_rules! source_struct {
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
         pub struct $name {
             #[serde(rename = "source", skip_deserializing)]
-            source: Tag<$tag>,
+            pub(crate) source: Tag<$tag>,
             $($(#[$fmeta])* pub $field: $ty,)*
         }
     };

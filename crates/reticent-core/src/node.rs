@@ -99,7 +99,7 @@ macro_rules! node_struct {
         #[serde(rename_all = "camelCase", deny_unknown_fields)]
         pub struct $name {
             #[serde(rename = "type", skip_deserializing)]
-            kind: Tag<$tag>,
+            pub(crate) kind: Tag<$tag>,
             $($(#[$fmeta])* pub $field: $ty,)*
             /// The node's id in the recording.
             pub id: u32,

@@ -218,7 +218,7 @@ fn broken_compression_or_payload_is_400() {
     assert_refused(&server, &r, 400, "BAD_COMPRESSION");
 
     // Valid gzip around a MessagePack batch cut in the middle.
-    let raw = batch("sess-1", "pv-1", 0, now_ms()).to_msgpack().unwrap();
+    let raw = batch("sess-1", "pv-1", 0, now_ms()).to_msgpack();
     let r = server.post(&gzip(&raw[..raw.len() / 2]));
     assert_refused(&server, &r, 400, "BAD_PAYLOAD");
 
@@ -279,7 +279,7 @@ fn replays_are_idempotent_and_conflicts_409() {
     assert_eq!(again.status, 200);
     assert_eq!(again.json()["status"], "duplicate");
     // Same content compressed differently is the same batch.
-    let raw = batch("sess-1", "pv-1", 0, t).to_msgpack().unwrap();
+    let raw = batch("sess-1", "pv-1", 0, t).to_msgpack();
     assert_eq!(server.post(&gzip(&raw)).status, 200);
     assert_eq!(server.stored_batches(), 1);
 

@@ -27,7 +27,7 @@ mod tests {
     #[test]
     fn gzips_into_a_decodable_batch() {
         let b = Batch::new(BatchHeader::new("s", "pv", 3, "0".repeat(64)), vec![]);
-        let bytes = gzip_batch(&b.to_msgpack().unwrap()).unwrap();
+        let bytes = gzip_batch(&b.to_msgpack()).unwrap();
         assert_eq!(bytes, b.encode().unwrap());
         assert_eq!(Batch::decode(&bytes, &DecodeLimits::default()).unwrap(), b);
     }

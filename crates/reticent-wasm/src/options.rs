@@ -29,68 +29,86 @@
 //! Unknown keys are refused at every level (`UNKNOWN_OPTION`); wrong types and
 //! invalid values are `INVALID_OPTION`. Messages name the option. An absent,
 //! `null` or `undefined` object (the whole options, or `privacy`) means its
-//! defaults.
+//! defaults; an absent or `undefined` list is empty, a `null` one is refused.
+//! A getter or proxy that throws while the options are read is
+//! `INVALID_OPTION`. Read by hand, not by serde (see `strict.rs`).
 
 use reticent_core::privacy::PrivacyConfig;
-use reticent_core::{CoreError, ErrorCode};
-use serde::{Deserialize, Deserializer};
+use reticent_core::CoreError;
 use wasm_bindgen::JsValue;
 
-use crate::strict;
+use crate::strict::{self, OptionValue};
 
 /// Everything a site configures in code.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecorderOptions {
     /// Privacy rules (`privacy`), validated by the core.
-    #[serde(default, deserialize_with = "privacy")]
     pub privacy: PrivacyConfig,
 }
 
-fn privacy<'de, D: Deserializer<'de>>(d: D) -> Result<PrivacyConfig, D::Error> {
-    strict::object(d, "options.privacy")
-}
+/// The keys of `options.privacy`, as in `PrivacyConfig`'s camelCase names.
+const PRIVACY_KEYS: [&str; 8] = [
+    "allowQueryParams",
+    "unmaskText",
+    "unmaskInputs",
+    "mask",
+    "block",
+    "ignore",
+    "excludePages",
+    "customDetectors",
+];
 
 impl RecorderOptions {
     /// Reads and validates the options object passed from JavaScript.
     pub fn from_js(value: JsValue) -> Result<Self, CoreError> {
-        Self::from_deserializer(serde_wasm_bindgen::Deserializer::from(value))
+        Self::read(&value)
     }
 
-    /// Reads and validates options from any serde source (JS, or JSON in tests).
-    pub fn from_deserializer<'de, D: Deserializer<'de>>(d: D) -> Result<Self, CoreError> {
-        let options: RecorderOptions =
-            strict::object(d, strict::ROOT).map_err(|e| classify(&strict::plain(&e)))?;
+    /// Reads and validates options from any [`OptionValue`] (JS, or JSON in
+    /// tests).
+    pub(crate) fn read<V: OptionValue>(value: &V) -> Result<Self, CoreError> {
+        let mut options = RecorderOptions::default();
+        strict::object(value, strict::ROOT, &["privacy"], |key, v| {
+            match key {
+                "privacy" => options.privacy = read_privacy(&v)?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
         options.privacy.validate()?;
         Ok(options)
     }
 }
 
-/// Turns a located deserialisation message into a typed error.
-fn classify(msg: &str) -> CoreError {
-    let message = if strict::is_located(msg) {
-        msg.to_owned()
-    } else {
-        format!("{}: {msg}", strict::ROOT)
-    };
-    // Located messages are `path: serde message`; the path holds only
-    // declared field names, so the first `": "` ends it.
-    let body = message.split_once(": ").map_or("", |(_, b)| b);
-    let code = if body.starts_with("unknown field") {
-        ErrorCode::UnknownOption
-    } else {
-        ErrorCode::InvalidOption
-    };
-    CoreError::new(code, message)
+fn read_privacy<V: OptionValue>(value: &V) -> Result<PrivacyConfig, CoreError> {
+    const PATH: &str = "options.privacy";
+    let mut c = PrivacyConfig::default();
+    strict::object(value, PATH, &PRIVACY_KEYS, |key, v| {
+        let list = match key {
+            "allowQueryParams" => &mut c.allow_query_params,
+            "unmaskText" => &mut c.unmask_text,
+            "unmaskInputs" => &mut c.unmask_inputs,
+            "mask" => &mut c.mask,
+            "block" => &mut c.block,
+            "ignore" => &mut c.ignore,
+            "excludePages" => &mut c.exclude_pages,
+            "customDetectors" => &mut c.custom_detectors,
+            _ => return Ok(false),
+        };
+        *list = strict::string_list(&v, &format!("{PATH}.{key}"))?;
+        Ok(true)
+    })?;
+    Ok(c)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reticent_core::ErrorCode;
     use serde_json::json;
 
     fn parse(v: serde_json::Value) -> Result<RecorderOptions, CoreError> {
-        RecorderOptions::from_deserializer(v)
+        RecorderOptions::read(&v)
     }
 
     #[test]
@@ -140,6 +158,65 @@ mod tests {
         let e = parse(json!("yes")).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidOption);
         assert!(e.message.starts_with("options: invalid type"), "{e}");
+    }
+
+    #[test]
+    fn the_reader_knows_every_privacy_option() {
+        // serde's names for PrivacyConfig's fields: a field added to the core
+        // must be read here too.
+        let v = serde_json::to_value(PrivacyConfig::default()).unwrap();
+        let mut names: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        let mut ours = PRIVACY_KEYS.to_vec();
+        names.sort_unstable();
+        ours.sort_unstable();
+        assert_eq!(names, ours);
+        for key in PRIVACY_KEYS {
+            let valid = match key {
+                "excludePages" => "/ok/*",
+                "customDetectors" => "OK-##",
+                _ => "ok",
+            };
+            let o = parse(json!({ "privacy": { key: [valid] } })).unwrap();
+            let mut read = serde_json::to_value(&o.privacy).unwrap();
+            assert_eq!(read[key], json!([valid]), "{key} read into its field");
+            read[key] = json!([]);
+            assert_eq!(
+                read,
+                serde_json::to_value(PrivacyConfig::default()).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_items_and_nulls_name_the_entry() {
+        let e = parse(json!({ "privacy": { "mask": [".a", 1] } })).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidOption);
+        assert!(
+            e.message
+                .starts_with("options.privacy.mask[1]: invalid type: number, expected a string"),
+            "{e}"
+        );
+        let e = parse(json!({ "privacy": { "ignore": null } })).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidOption);
+        assert!(
+            e.message
+                .starts_with("options.privacy.ignore: invalid type: null"),
+            "{e}"
+        );
+        let e = parse(json!([])).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidOption);
+        assert!(e.message.starts_with("options: invalid type: array"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_list_the_known_ones() {
+        let e = parse(json!({ "privacy": {}, "x": 1 })).unwrap_err();
+        assert_eq!(e.message, "options: unknown field `x`, expected `privacy`");
+        let e = parse(json!({ "privacy": { "masks": [] } })).unwrap_err();
+        assert!(
+            e.message.ends_with("expected one of `allowQueryParams`, `unmaskText`, `unmaskInputs`, `mask`, `block`, `ignore`, `excludePages`, `customDetectors`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -229,7 +229,7 @@ impl Session {
         )
         .with_policy(engine.policy());
         header.dropped = dropped;
-        Batch::new(header, events).into_msgpack().map(Some)
+        Ok(Some(Batch::new(header, events).into_msgpack()))
     }
 }
 

@@ -147,11 +147,67 @@ fn invalid_options_throw_invalid_option() {
     let Err(err) = Recorder::new(options(r#"{"privacy":{"allowQueryParams":[1]}}"#)) else {
         panic!("accepted a number for a name");
     };
-    assert_js_error(err, "INVALID_OPTION", "options.privacy.allowQueryParams: ");
+    assert_js_error(
+        err,
+        "INVALID_OPTION",
+        "options.privacy.allowQueryParams[0]: invalid type: number",
+    );
     let Err(err) = Recorder::new(JsValue::from_f64(3.0)) else {
         panic!("accepted a number as options");
     };
     assert_js_error(err, "INVALID_OPTION", "options: ");
+}
+
+/// Runs `body` as a JS function and returns its result: values JSON cannot
+/// express (undefined, getters, proxies).
+fn js_value(body: &str) -> JsValue {
+    js_sys::Function::new_no_args(body)
+        .call0(&JsValue::NULL)
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn options_beyond_json_are_read_strictly() {
+    // `undefined` means absent, for the options, `privacy` and a list.
+    for body in [
+        "return undefined",
+        "return { privacy: undefined }",
+        "return { privacy: { mask: undefined } }",
+    ] {
+        assert!(Recorder::new(js_value(body)).is_ok(), "{body}");
+    }
+    let cases = [
+        (
+            "return { privacy: { get mask() { throw new Error('no') } } }",
+            "options.privacy: could not be read",
+        ),
+        (
+            "return { privacy: new Proxy({}, { ownKeys() { throw new Error('no') } }) }",
+            "options.privacy: could not be read",
+        ),
+        (
+            "const p = Proxy.revocable({}, {}); p.revoke(); return { privacy: p.proxy }",
+            "options.privacy: could not be read",
+        ),
+        (
+            "return { privacy: { block: ['.a', { toString() { return '.b' } }] } }",
+            "options.privacy.block[1]: invalid type: object, expected a string",
+        ),
+        (
+            "return { privacy: () => ({}) }",
+            "options.privacy: invalid type: function or symbol, expected an object",
+        ),
+        (
+            "return { privacy: { mask: null } }",
+            "options.privacy.mask: invalid type: null",
+        ),
+    ];
+    for (body, message) in cases {
+        let Err(err) = Recorder::new(js_value(body)) else {
+            panic!("accepted {body}");
+        };
+        assert_js_error(err, "INVALID_OPTION", message);
+    }
 }
 
 #[wasm_bindgen_test]

@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CoreError, ErrorCode};
 use crate::event::Event;
 
+mod encode;
 mod gzip;
 mod ids;
+mod msgpack;
 
 /// The format version this build writes (and the newest it reads).
 ///
@@ -153,30 +155,28 @@ impl Batch {
     /// MessagePack bytes (maps with field names), uncompressed, in the
     /// current format version whatever version the batch was decoded from.
     /// Copies the batch to rewrite its ids; [`Batch::into_msgpack`] does not.
-    pub fn to_msgpack(&self) -> Result<Vec<u8>, CoreError> {
+    /// Cannot fail.
+    pub fn to_msgpack(&self) -> Vec<u8> {
         self.clone().into_msgpack()
     }
 
     /// [`Batch::to_msgpack`] of a batch the caller no longer needs: its ids
     /// are rewritten in place (the recorder's path: no copy of a large
     /// snapshot).
-    pub fn into_msgpack(mut self) -> Result<Vec<u8>, CoreError> {
+    pub fn into_msgpack(mut self) -> Vec<u8> {
         self.version = FORMAT_VERSION;
         ids::to_wire(&mut self.events);
         self.write_msgpack()
     }
 
-    /// Writes the batch as it is (ids already in wire form).
-    fn write_msgpack(&self) -> Result<Vec<u8>, CoreError> {
+    /// Writes the batch as it is (ids already in wire form): what serde with
+    /// `rmp_serde`'s `with_struct_map()` writes for the same value, by a
+    /// hand-written encoder that keeps serde's serialiser out of the
+    /// WebAssembly module (see `msgpack.rs`).
+    fn write_msgpack(&self) -> Vec<u8> {
         let mut buf = Vec::with_capacity(4096);
-        let mut ser = rmp_serde::Serializer::new(&mut buf).with_struct_map();
-        self.serialize(&mut ser).map_err(|e| {
-            CoreError::new(
-                ErrorCode::Encode,
-                format!("MessagePack encoding failed: {e}"),
-            )
-        })?;
-        Ok(buf)
+        msgpack::Encode::encode(self, &mut buf);
+        buf
     }
 
     /// The wire bytes: gzip (RFC 1952) of the MessagePack value.
@@ -186,7 +186,7 @@ impl Batch {
 
     /// [`Batch::encode`] with an explicit gzip level (0–9).
     pub fn encode_with_level(&self, level: u32) -> Result<Vec<u8>, CoreError> {
-        gzip_with_level(&self.to_msgpack()?, level)
+        gzip_with_level(&self.to_msgpack(), level)
     }
 
     /// Decodes untrusted wire bytes.
@@ -257,7 +257,7 @@ impl Batch {
 }
 
 /// The wire bytes of a batch already encoded by [`Batch::to_msgpack`]:
-/// `gzip(batch.to_msgpack()?)` is byte for byte `batch.encode()`. The page
+/// `gzip(&batch.to_msgpack())` is byte for byte `batch.encode()`. The page
 /// runs this step apart (in a Web Worker when it can), so it takes the
 /// MessagePack bytes rather than a [`Batch`].
 pub fn gzip(raw: &[u8]) -> Result<Vec<u8>, CoreError> {
@@ -346,3 +346,6 @@ fn peek_version(raw: &[u8]) -> Result<u16, CoreError> {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod encode_tests;

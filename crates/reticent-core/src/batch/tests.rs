@@ -262,7 +262,7 @@ fn event_data() -> impl Strategy<Value = EventData> {
     ]
 }
 
-fn batch() -> impl Strategy<Value = Batch> {
+pub(super) fn batch() -> impl Strategy<Value = Batch> {
     (
         "[A-Za-z0-9_-]{1,64}",
         "[A-Za-z0-9_-]{1,64}",
@@ -299,7 +299,7 @@ proptest! {
     /// The page may compress apart (in a worker): the two steps give the very same bytes.
     #[test]
     fn gzip_of_msgpack_is_encode(b in batch()) {
-        let apart = super::gzip(&b.to_msgpack().unwrap()).unwrap();
+        let apart = super::gzip(&b.to_msgpack()).unwrap();
         prop_assert_eq!(&apart, &b.encode().unwrap());
         prop_assert_eq!(Batch::decode(&apart, &DecodeLimits::default()).unwrap(), b);
     }
@@ -312,7 +312,7 @@ proptest! {
 
     #[test]
     fn decoder_never_panics_on_mutated_batches(b in batch(), flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4)) {
-        let mut raw = b.to_msgpack().unwrap();
+        let mut raw = b.to_msgpack();
         for (i, v) in flips {
             let i = i.index(raw.len());
             raw[i] ^= v | 1;
@@ -405,7 +405,7 @@ fn refuses_non_gzip_truncated_and_trailing_data() {
 
 #[test]
 fn refuses_other_versions_with_a_clear_code() {
-    let mut raw = sample().to_msgpack().unwrap();
+    let mut raw = sample().to_msgpack();
     // `version` is the first entry: map header, fixstr "version", then the value.
     assert_eq!(&raw[1..9], b"\xa7version");
     for version in [0u8, FORMAT_VERSION as u8 + 1] {
@@ -491,7 +491,7 @@ fn wire_ids(v: &serde_json::Value, out: &mut Vec<i64>) {
 
 #[test]
 fn node_ids_are_written_as_zigzag_deltas() {
-    let raw = ids_sample().to_msgpack().unwrap();
+    let raw = ids_sample().to_msgpack();
     let value: serde_json::Value = rmp_serde::from_slice(&raw).unwrap();
     assert_eq!(value["version"], 2);
     let mut snapshot = Vec::new();
@@ -521,12 +521,12 @@ fn node_ids_are_written_as_zigzag_deltas() {
 fn version_1_batches_with_absolute_ids_still_decode() {
     let mut v1 = ids_sample();
     v1.version = 1;
-    let raw = v1.write_msgpack().unwrap();
+    let raw = v1.write_msgpack();
     let back = Batch::from_msgpack(&raw, &DecodeLimits::default()).unwrap();
     assert_eq!(back.version, 1);
     assert_eq!(back.events, ids_sample().events);
     // Written again, it is a version-2 batch that decodes to the same events.
-    let again = Batch::from_msgpack(&back.to_msgpack().unwrap(), &DecodeLimits::default()).unwrap();
+    let again = Batch::from_msgpack(&back.to_msgpack(), &DecodeLimits::default()).unwrap();
     assert_eq!(again.version, FORMAT_VERSION);
     assert_eq!(again.events, ids_sample().events);
 }
@@ -556,9 +556,7 @@ fn nested_batch(levels: u32) -> Vec<u8> {
             initial_offset: Offset::default(),
         }),
     );
-    Batch::new(BatchHeader::new("s", "p", 0, String::new()), vec![ev])
-        .to_msgpack()
-        .unwrap()
+    Batch::new(BatchHeader::new("s", "p", 0, String::new()), vec![ev]).to_msgpack()
 }
 
 #[test]
@@ -581,17 +579,17 @@ fn refuses_schema_violations() {
     let mut b = sample();
     b.session_id = "has space".into();
     assert_eq!(
-        code(Batch::from_msgpack(&b.to_msgpack().unwrap(), &limits)),
+        code(Batch::from_msgpack(&b.to_msgpack(), &limits)),
         ErrorCode::BadPayload
     );
     let mut b = sample();
     b.start_time = 11;
     b.end_time = 11;
     assert_eq!(
-        code(Batch::from_msgpack(&b.to_msgpack().unwrap(), &limits)),
+        code(Batch::from_msgpack(&b.to_msgpack(), &limits)),
         ErrorCode::BadPayload
     );
-    let mut raw = sample().to_msgpack().unwrap();
+    let mut raw = sample().to_msgpack();
     raw.push(0xc0);
     assert_eq!(
         code(Batch::from_msgpack(&raw, &limits)),
@@ -603,7 +601,7 @@ fn refuses_schema_violations() {
         tag: "x".into(),
         payload: BTreeMap::new(),
     });
-    let raw = b.to_msgpack().unwrap();
+    let raw = b.to_msgpack();
     let pos = raw.windows(5).position(|w| w == b"\xa4type").unwrap() + 5;
     let mut raw2 = raw.clone();
     raw2[pos] = 9;

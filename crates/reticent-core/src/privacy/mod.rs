@@ -14,6 +14,7 @@ mod css;
 mod custom;
 mod detectors;
 mod mask;
+mod px;
 mod rules;
 mod url;
 
@@ -437,8 +438,8 @@ impl PrivacyEngine {
             if let Some((_, class)) = facts.attributes.iter().find(|(n, _)| n == "class") {
                 attrs.push("class", Scrubbed(class.clone()));
             }
-            attrs.push("rr_width", Scrubbed(format!("{}px", px(facts.width))));
-            attrs.push("rr_height", Scrubbed(format!("{}px", px(facts.height))));
+            attrs.push("rr_width", Scrubbed(px::css_px(facts.width)));
+            attrs.push("rr_height", Scrubbed(px::css_px(facts.height)));
             return ElementDecision {
                 node: ElementNode::new(tag, attrs, facts.is_svg, true),
                 descend: false,
@@ -498,14 +499,6 @@ impl PrivacyEngine {
     pub fn policy_digest(&self) -> String {
         let digest = Sha256::digest(self.policy().as_bytes());
         digest.iter().map(|b| format!("{b:02x}")).collect()
-    }
-}
-
-fn px(v: f64) -> f64 {
-    if v.is_finite() && v > 0.0 {
-        (v * 100.0).round() / 100.0
-    } else {
-        0.0
     }
 }
 
