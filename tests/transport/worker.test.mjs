@@ -142,7 +142,11 @@ describe('compression in a Web Worker', () => {
     const state = await page.evaluate(async () => {
       __probe.wasm.checkpoint();
       // Walked in slices on this large page: wait until it is buffered.
-      while (__probe.wasm.snapshotPending) await new Promise((r) => setTimeout(r, 0));
+      const deadline = Date.now() + 30_000;
+      while (__probe.wasm.snapshotPending) {
+        if (Date.now() > deadline) throw new Error('the checkpoint never completed');
+        await new Promise((r) => setTimeout(r, 0));
+      }
       const produced = __probe.produced;
       const flushed = window.recorder.flush(); // a ~100 KB compressed batch, now in the worker
       const taken = __probe.produced === produced + 1;
@@ -156,8 +160,14 @@ describe('compression in a Web Worker', () => {
     // working; nothing of the first session was sent after the withdrawal (FIFO, one worker).
     await page.evaluate(async () => {
       window.recorder.grantConsent();
-      // A large page's snapshot is taken in slices: wait for it, then send it.
-      while (__probe.wasm.pendingEvents() === 0) await new Promise((r) => setTimeout(r, 20));
+      // A large page's snapshot is taken in slices: wait until it is complete (the wrapper
+      // sends it by itself within SNAPSHOT_CHECK_INTERVAL, so `pendingEvents()` may already
+      // be back to 0 when this looks: it is no sign to wait for), then flush what is left.
+      const deadline = Date.now() + 30_000;
+      while (__probe.wasm.snapshotPending) {
+        if (Date.now() > deadline) throw new Error('the snapshot of the new session never completed');
+        await new Promise((r) => setTimeout(r, 20));
+      }
       await window.recorder.flush();
     });
     const second = await page.evaluate(() => JSON.parse(sessionStorage.getItem('reticent.session') ?? 'null'));
