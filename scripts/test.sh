@@ -165,7 +165,9 @@ run_e2e() {
             return 1
         }
     done
-    node --test --test-reporter=tap "${files[@]}" 2>&1 | tee "$LOG_DIR/e2e.log"
+    # A test that hangs fails after 20 minutes instead of holding CI until its own limit
+    # (the longest, RETICENT_LONG=1's 10-minute session, fits).
+    node --test --test-reporter=tap --test-timeout=1200000 "${files[@]}" 2>&1 | tee "$LOG_DIR/e2e.log"
     require_tests_ran "$LOG_DIR/e2e.log" '^# pass [0-9]+'
 }
 
