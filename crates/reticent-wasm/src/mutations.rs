@@ -27,7 +27,7 @@ use reticent_core::incremental::{
     flatten_adds, AddedNode, AttributeMutation, ChangedAttributes, IncrementalData, MutationData,
     RemovedNode, TextMutation,
 };
-use reticent_core::privacy::{recorded_name, TextContext};
+use reticent_core::privacy::{recorded_name, ElementFacts, TextContext};
 use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlIFrameElement, MutationRecord, Node, ShadowRoot};
@@ -57,6 +57,18 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
     if live.is_slicing() {
         return live.defer(records.clone());
     }
+    // The page cannot change until this returns: the rule decisions of the
+    // ancestors shared by the records are read once (rules.rs), then forgotten.
+    let started = live.rules.remember();
+    let result = reduce_and_record(live, records);
+    if started {
+        live.rules.forget();
+    }
+    result
+}
+
+/// [`process`] with rule decisions remembered.
+fn reduce_and_record(live: &mut Live, records: &Array) -> Result<(), CoreError> {
     let added = Set::new(&JsValue::UNDEFINED);
     let seen_texts = Set::new(&JsValue::UNDEFINED);
     let mut r = Reduced::default();
@@ -165,6 +177,9 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
     }
 
     let mut changed: BTreeMap<u32, ChangedAttributes> = BTreeMap::new();
+    // Tag, `type`, `autocomplete` and decision: read once per element, not per
+    // changed attribute (the page cannot change during this callback).
+    let mut facts_of: BTreeMap<u32, ElementFacts> = BTreeMap::new();
     for (el, name) in &r.attributes {
         let Some(entry) = live.mirror.entry(el) else {
             continue;
@@ -177,11 +192,13 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
         if map.contains_key(name) {
             continue;
         }
-        let facts = live.rules.light_facts(el, live.rules.decide(el));
+        let facts = facts_of
+            .entry(entry.id)
+            .or_insert_with(|| live.rules.light_facts(el, live.rules.decide(el)));
         let value = el.get_attribute(name).and_then(|raw| {
             let raw = snapshot::resolve_attribute(el, name, raw);
             // A value the engine drops is recorded as a removal: fail closed.
-            live.engine.element_attribute(&facts, name, &raw)
+            live.engine.element_attribute(facts, name, &raw)
         });
         map.insert(recorded_name(&facts.tag, name).to_owned(), value);
     }
