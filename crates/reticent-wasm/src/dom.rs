@@ -89,6 +89,17 @@ thread_local! {
     };
 }
 
+/// The `data-reticent-*` attributes among attributes already read (by
+/// qualified name, as `hasAttribute` matches them): no crossing.
+pub(crate) fn rule_attributes_of(attributes: &[(String, String)]) -> RuleAttributes {
+    let has = |wanted: &str| attributes.iter().any(|(name, _)| name == wanted);
+    RuleAttributes {
+        block: has(ATTR_BLOCK),
+        mask: has(ATTR_MASK),
+        unmask: has(ATTR_UNMASK),
+    }
+}
+
 /// The `data-reticent-*` attributes of `el`, in one crossing. If reading
 /// throws (a hostile page's getter), fails closed: blocked and masked, not
 /// unmasked.

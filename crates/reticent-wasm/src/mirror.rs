@@ -13,8 +13,21 @@
 
 use js_sys::{Object, WeakMap};
 use reticent_core::{CoreError, ErrorCode};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
+
+// `has` then `set` in one crossing: the snapshot assigns an id to every node.
+#[wasm_bindgen(inline_js = r#"
+export function reticent_mirror_set(map, key, value) {
+  const had = map.has(key);
+  map.set(key, value);
+  return had;
+}
+"#)]
+extern "C" {
+    fn reticent_mirror_set(map: &WeakMap, key: &Object, value: f64) -> bool;
+}
 
 /// What the mirror knows about a recorded node.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -135,20 +148,10 @@ impl Mirror {
             .checked_add(1)
             .ok_or_else(|| CoreError::new(ErrorCode::Internal, "node id space exhausted"))?;
         let key = node.unchecked_ref::<Object>();
-        if !self.ids.has(key) {
+        if !reticent_mirror_set(&self.ids, key, pack(id, meta)) {
             self.size = self.size.saturating_add(1);
         }
-        self.ids.set(key, &JsValue::from(pack(id, meta)));
         Ok(id)
-    }
-
-    /// Updates the meta of an already recorded node (the walk learns whether
-    /// an element is a leaf only after asking the engine).
-    pub(crate) fn set_meta(&mut self, node: &Node, id: u32, meta: Meta) {
-        let key = node.unchecked_ref::<Object>();
-        if self.ids.has(key) {
-            self.ids.set(key, &JsValue::from(pack(id, meta)));
-        }
     }
 
     /// Forgets `node` and every recorded node below it (light children and

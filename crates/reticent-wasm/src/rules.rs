@@ -30,7 +30,7 @@ use reticent_core::privacy::{
 use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::JsCast;
 
-use crate::dom::{read_light, rule_attributes};
+use crate::dom::{read_light, rule_attributes, rule_attributes_of, RuleAttributes};
 use web_sys::{Document, Element, Node, ShadowRoot};
 
 /// Longest ancestor chain followed (deeper pages are blocked by the depth
@@ -173,7 +173,11 @@ impl Rules {
 
     /// What matched on `el` itself.
     pub(crate) fn own(&self, el: &Element) -> OwnRules {
-        let inline = rule_attributes(el);
+        self.own_with(el, rule_attributes(el))
+    }
+
+    /// What matched on `el` itself, its `data-reticent-*` attributes known.
+    fn own_with(&self, el: &Element, inline: RuleAttributes) -> OwnRules {
         let inline_unmask = inline.unmask;
         OwnRules {
             block: inline.block || any(el, &self.block, true),
@@ -187,6 +191,18 @@ impl Rules {
     /// The decision of `el` under a parent whose decision is `parent`.
     pub(crate) fn child(&self, parent: RuleDecision, el: &Element) -> RuleDecision {
         parent.child(self.own(el))
+    }
+
+    /// [`Rules::child`] for an element whose attributes were just read
+    /// (the snapshot's `dom::read_element`): no crossing for its
+    /// `data-reticent-*` attributes.
+    pub(crate) fn child_read(
+        &self,
+        parent: RuleDecision,
+        el: &Element,
+        attributes: &[(String, String)],
+    ) -> RuleDecision {
+        parent.child(self.own_with(el, rule_attributes_of(attributes)))
     }
 
     /// The decision of `el`, computed afresh from its ancestors (or, during
