@@ -20,7 +20,24 @@ use web_sys::Element;
 
 #[wasm_bindgen(inline_js = r#"
 const SVG = 'http://www.w3.org/2000/svg';
+// The readers catch what a hostile getter throws and answer `undefined`
+// (read the slow way): a `catch` import would wrap every call in
+// `apply(this, arguments)`, which costs more than the read on small elements.
 export function reticent_read_element(el) {
+  try {
+    return readElement(el);
+  } catch (_) {
+    return undefined;
+  }
+}
+export function reticent_read_light(el) {
+  try {
+    return readLight(el);
+  } catch (_) {
+    return undefined;
+  }
+}
+function readElement(el) {
   let out = el.localName + '\0' + (el.namespaceURI === SVG ? '1' : '0') + '\0';
   // Names then values by name: `attributes[i]` would make (and keep) an Attr
   // node per attribute, twice the time on a first read.
@@ -36,7 +53,7 @@ export function reticent_read_element(el) {
   }
   return out;
 }
-export function reticent_read_light(el) {
+function readLight(el) {
   let out = el.localName + '\0' + (el.namespaceURI === SVG ? '1' : '0') + '\0';
   for (const name of LIGHT) {
     const value = el.getAttribute(name);
@@ -52,10 +69,8 @@ export function reticent_rule_attributes(el, block, mask, unmask) {
 }
 "#)]
 extern "C" {
-    #[wasm_bindgen(catch)]
-    fn reticent_read_element(el: &Element) -> Result<Option<String>, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn reticent_read_light(el: &Element) -> Result<Option<String>, JsValue>;
+    fn reticent_read_element(el: &Element) -> Option<String>;
+    fn reticent_read_light(el: &Element) -> Option<String>;
     #[wasm_bindgen(catch)]
     fn reticent_rule_attributes(
         el: &Element,
@@ -126,12 +141,9 @@ const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
 /// Reads `el` in one crossing when it can, else property by property.
 pub(crate) fn read_element(el: &Element) -> ElementRead {
-    match reticent_read_element(el) {
-        Ok(Some(packed)) => match unpack(&packed) {
-            Some(read) => read,
-            None => read_slowly(el),
-        },
-        _ => read_slowly(el),
+    match reticent_read_element(el).as_deref().and_then(unpack) {
+        Some(read) => read,
+        None => read_slowly(el),
     }
 }
 
@@ -143,12 +155,9 @@ pub(crate) const LIGHT_ATTRIBUTES: [&str; 2] = ["type", "autocomplete"];
 /// changes, whose element may carry large attributes (`d`, `style`, data
 /// URLs) not worth copying on every change.
 pub(crate) fn read_light(el: &Element) -> ElementRead {
-    match reticent_read_light(el) {
-        Ok(Some(packed)) => match unpack(&packed) {
-            Some(read) => read,
-            None => read_light_slowly(el),
-        },
-        _ => read_light_slowly(el),
+    match reticent_read_light(el).as_deref().and_then(unpack) {
+        Some(read) => read,
+        None => read_light_slowly(el),
     }
 }
 
