@@ -16,7 +16,7 @@
 
 use reticent_core::privacy::{ATTR_BLOCK, ATTR_MASK, ATTR_UNMASK};
 use wasm_bindgen::prelude::*;
-use web_sys::Element;
+use web_sys::{Element, Node};
 
 #[wasm_bindgen(inline_js = r#"
 const SVG = 'http://www.w3.org/2000/svg';
@@ -33,6 +33,25 @@ export function reticent_read_element(el) {
 export function reticent_read_light(el) {
   try {
     return readLight(el);
+  } catch (_) {
+    return undefined;
+  }
+}
+// A node's kind and what the snapshot reads of it, in one crossing: 'E' and
+// the packed element, 'e' for an element to read the slow way, 'T' and a
+// text's value, 'C' and a comment's, '#' and the node type for the rest.
+export function reticent_read_node(node) {
+  try {
+    const type = node.nodeType;
+    if (type === 1) {
+      const packed = readElement(node);
+      return packed === undefined ? 'e' : 'E' + packed;
+    }
+    if (type === 3 || type === 8) {
+      const value = node.nodeValue;
+      return (type === 3 ? 'T' : 'C') + (value === null ? '' : value);
+    }
+    return '#' + type;
   } catch (_) {
     return undefined;
   }
@@ -70,6 +89,7 @@ export function reticent_rule_attributes(el, block, mask, unmask) {
 "#)]
 extern "C" {
     fn reticent_read_element(el: &Element) -> Option<String>;
+    fn reticent_read_node(node: &Node) -> Option<String>;
     fn reticent_read_light(el: &Element) -> Option<String>;
     #[wasm_bindgen(catch)]
     fn reticent_rule_attributes(
@@ -144,6 +164,52 @@ pub(crate) fn read_element(el: &Element) -> ElementRead {
     match reticent_read_element(el).as_deref().and_then(unpack) {
         Some(read) => read,
         None => read_slowly(el),
+    }
+}
+
+/// A node as the snapshot reads it (see [`read_node`]).
+pub(crate) enum NodeRead {
+    /// An element, read as [`read_element`] does.
+    Element(ElementRead),
+    /// A text node and its value.
+    Text(String),
+    /// A comment and its value.
+    Comment(String),
+    /// Any other node, by `nodeType`.
+    Other(u16),
+}
+
+/// `node`'s kind and, for elements, texts and comments, what the snapshot
+/// reads of them, in one crossing when it can; else property by property
+/// (the same result).
+pub(crate) fn read_node(node: &Node) -> NodeRead {
+    if let Some(read) = reticent_read_node(node).and_then(|packed| unpack_node(node, packed)) {
+        return read;
+    }
+    match node.node_type() {
+        Node::ELEMENT_NODE => NodeRead::Element(read_element(node.unchecked_ref())),
+        Node::TEXT_NODE => NodeRead::Text(node.node_value().unwrap_or_default()),
+        Node::COMMENT_NODE => NodeRead::Comment(node.node_value().unwrap_or_default()),
+        other => NodeRead::Other(other),
+    }
+}
+
+/// Decodes what `reticent_read_node` answered; `None` if it is not well formed.
+fn unpack_node(node: &Node, mut packed: String) -> Option<NodeRead> {
+    let kind = packed.chars().next()?;
+    match kind {
+        'E' => unpack(&packed[1..]).map(NodeRead::Element),
+        'e' => Some(NodeRead::Element(read_slowly(node.unchecked_ref()))),
+        'T' | 'C' => {
+            packed.remove(0);
+            Some(if kind == 'T' {
+                NodeRead::Text(packed)
+            } else {
+                NodeRead::Comment(packed)
+            })
+        }
+        '#' => packed[1..].parse().ok().map(NodeRead::Other),
+        _ => None,
     }
 }
 

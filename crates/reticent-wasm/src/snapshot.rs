@@ -43,7 +43,7 @@ use web_sys::{
     HtmlTextAreaElement, Node, ShadowRoot,
 };
 
-use crate::dom::{read_element, ElementRead};
+use crate::dom::{read_node, ElementRead, NodeRead};
 use crate::mirror::{Meta, Mirror};
 use crate::rules::{as_html, Rules, Scope};
 
@@ -230,10 +230,11 @@ impl<'a> Walk<'a> {
     /// element whose children are recorded is `Open` for the caller to fill.
     fn start(&mut self, node: &Node, depth: usize, scope: Scope) -> Result<Start, CoreError> {
         let ctx = scope.ctx;
-        let serialized = match node.node_type() {
-            Node::ELEMENT_NODE => {
+        // Kind and contents in one crossing (see dom.rs).
+        let serialized = match read_node(node) {
+            NodeRead::Element(read) => {
                 let el = node.unchecked_ref::<Element>();
-                let (node, child_scope) = self.element(el, depth + 1, scope)?;
+                let (node, child_scope) = self.element(el, read, depth + 1, scope)?;
                 return Ok(match child_scope {
                     Some(scope) => Start::Open {
                         node,
@@ -244,24 +245,22 @@ impl<'a> Walk<'a> {
                     None => Start::Done(Some(self.rooted(SerializedNode::Element(node)))),
                 });
             }
-            Node::TEXT_NODE => {
+            NodeRead::Text(raw) => {
                 let id = self.mirror.assign_with(node, leaf_meta(depth))?;
-                let raw = node.node_value().unwrap_or_default();
                 let text = self.engine.text(&raw, ctx);
                 SerializedNode::Text(TextNode::new(id, text, ctx == TextContext::Style))
             }
-            Node::CDATA_SECTION_NODE => SerializedNode::Cdata(CdataNode::new(
+            NodeRead::Other(Node::CDATA_SECTION_NODE) => SerializedNode::Cdata(CdataNode::new(
                 self.mirror.assign_with(node, leaf_meta(depth))?,
             )),
-            Node::COMMENT_NODE => {
+            NodeRead::Comment(raw) => {
                 let id = self.mirror.assign_with(node, leaf_meta(depth))?;
-                let raw = node.node_value().unwrap_or_default();
                 SerializedNode::Comment(CommentNode::new(
                     id,
                     self.engine.text(&raw, TextContext::Body),
                 ))
             }
-            Node::DOCUMENT_TYPE_NODE => {
+            NodeRead::Other(Node::DOCUMENT_TYPE_NODE) => {
                 let Some(dt) = node.dyn_ref::<DocumentType>() else {
                     return Ok(Start::Done(None));
                 };
@@ -304,12 +303,12 @@ impl<'a> Walk<'a> {
     fn element(
         &mut self,
         el: &Element,
+        read: ElementRead,
         depth: usize,
         parent: Scope,
     ) -> Result<(ElementNode, Option<Scope>), CoreError> {
-        // One crossing for the tag, namespace and attributes (see dom.rs),
-        // which also give the element's `data-reticent-*` rules.
-        let read = read_element(el);
+        // The tag, namespace and attributes as read (see dom.rs) also give
+        // the element's `data-reticent-*` rules.
         let rules = self.rules.child_read(parent.rules, el, &read.attributes);
         // Fail closed beyond the depth cap: a placeholder, the subtree unread.
         let facts = self.facts(el, read, depth > MAX_DOM_DEPTH, rules);
