@@ -56,6 +56,14 @@ export function reticent_read_node(node) {
     return undefined;
   }
 }
+// `new URL(raw, base).href` in one crossing; `undefined` when it throws.
+export function reticent_resolve(raw, base) {
+  try {
+    return new URL(raw, base).href;
+  } catch (_) {
+    return undefined;
+  }
+}
 function readElement(el) {
   let out = el.localName + '\0' + (el.namespaceURI === SVG ? '1' : '0') + '\0';
   // Names then values by name: `attributes[i]` would make (and keep) an Attr
@@ -90,6 +98,7 @@ export function reticent_rule_attributes(el, block, mask, unmask) {
 extern "C" {
     fn reticent_read_element(el: &Element) -> Option<String>;
     fn reticent_read_node(node: &Node) -> Option<String>;
+    fn reticent_resolve(raw: &str, base: &str) -> Option<String>;
     fn reticent_read_light(el: &Element) -> Option<String>;
     #[wasm_bindgen(catch)]
     fn reticent_rule_attributes(
@@ -165,6 +174,12 @@ pub(crate) fn read_element(el: &Element) -> ElementRead {
         Some(read) => read,
         None => read_slowly(el),
     }
+}
+
+/// `raw` resolved against `base` as the URL parser does (`href`); `None`
+/// when it cannot be: one crossing, no `URL` object kept on the wasm side.
+pub(crate) fn resolve_url(raw: &str, base: &str) -> Option<String> {
+    reticent_resolve(raw, base)
 }
 
 /// A node as the snapshot reads it (see [`read_node`]).

@@ -454,10 +454,7 @@ fn resolve(base: Option<&str>, raw: String) -> String {
     let (Some(base), false) = (base, raw.trim().is_empty()) else {
         return raw;
     };
-    match web_sys::Url::new_with_base(&raw, base) {
-        Ok(url) => url.href(),
-        Err(_) => raw,
-    }
+    crate::dom::resolve_url(&raw, base).unwrap_or(raw)
 }
 
 /// Sets `rootId` on a node of an iframe document.
