@@ -34,6 +34,7 @@ use web_sys::{Element, HtmlIFrameElement, MutationRecord, Node, ShadowRoot};
 
 use crate::live::{Live, MAX_ADDED_NODES};
 use crate::mirror::Entry;
+use crate::rules::Scope;
 use crate::snapshot;
 
 /// Rough size of one serialised node, for the buffer's byte estimate.
@@ -282,9 +283,12 @@ fn serialize_adds(
         shadow_roots: Vec::new(),
     };
     for (parent, kids) in &groups {
+        // The scope of the parent's children: read once for the group (the
+        // page cannot change during this callback).
+        let mut scope = None;
         if kids.len() <= FORWARD_WALK_MAX {
             for n in kids {
-                if !out.add(live, n, parent, None)? {
+                if !out.add(live, n, parent, &mut scope, None)? {
                     return Ok(None);
                 }
             }
@@ -295,7 +299,7 @@ fn serialize_adds(
         let mut cursor = parent.last_child();
         while let Some(n) = cursor {
             cursor = n.previous_sibling();
-            if added.has(&n) && !out.add(live, &n, parent, Some(next_known))? {
+            if added.has(&n) && !out.add(live, &n, parent, &mut scope, Some(next_known))? {
                 return Ok(None);
             }
             if let Some(id) = live.mirror.id_of(&n) {
@@ -317,13 +321,15 @@ struct Adds {
 
 impl Adds {
     /// Serialises `n`, added under `parent_node`, if it is still in the page,
-    /// not recorded yet and its parent records children. `next`: its next
-    /// recorded sibling when the caller knows it. `false` on a flood.
+    /// not recorded yet and its parent records children. `scope`: the scope
+    /// of `parent_node`'s children once read (in this callback). `next`: its
+    /// next recorded sibling when the caller knows it. `false` on a flood.
     fn add(
         &mut self,
         live: &mut Live,
         n: &Node,
         parent_node: &Node,
+        scope: &mut Option<Scope>,
         next: Option<Option<u32>>,
     ) -> Result<bool, CoreError> {
         if live.mirror.entry(n).is_some() || !n.is_connected() {
@@ -335,7 +341,7 @@ impl Adds {
         if parent.meta.leaf {
             return Ok(true);
         }
-        let scope = live.rules.scope_of(&live.engine, parent_node);
+        let scope = *scope.get_or_insert_with(|| live.rules.scope_of(&live.engine, parent_node));
         let next_id = match next {
             Some(known) => known,
             None => next_recorded_sibling(live, n),
