@@ -56,6 +56,16 @@ export function reticent_read_node(node) {
     return undefined;
   }
 }
+// A mutation record's kind in one crossing, without its type as a string:
+// 1 characterData, 2 attributes, 3 childList, 0 anything else.
+const RECORD_KINDS = { characterData: 1, attributes: 2, childList: 3 };
+export function reticent_record_kind(record) {
+  try {
+    return record instanceof MutationRecord ? RECORD_KINDS[record.type] ?? 0 : 0;
+  } catch (_) {
+    return 0;
+  }
+}
 // `new URL(raw, base).href` in one crossing; `undefined` when it throws.
 export function reticent_resolve(raw, base) {
   try {
@@ -99,6 +109,7 @@ extern "C" {
     fn reticent_read_element(el: &Element) -> Option<String>;
     fn reticent_read_node(node: &Node) -> Option<String>;
     fn reticent_resolve(raw: &str, base: &str) -> Option<String>;
+    fn reticent_record_kind(record: &JsValue) -> u32;
     fn reticent_read_light(el: &Element) -> Option<String>;
     #[wasm_bindgen(catch)]
     fn reticent_rule_attributes(
@@ -180,6 +191,26 @@ pub(crate) fn read_element(el: &Element) -> ElementRead {
 /// when it cannot be: one crossing, no `URL` object kept on the wasm side.
 pub(crate) fn resolve_url(raw: &str, base: &str) -> Option<String> {
     reticent_resolve(raw, base)
+}
+
+/// The kind of a MutationObserver record (anything else is `Other`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RecordKind {
+    CharacterData,
+    Attributes,
+    ChildList,
+    Other,
+}
+
+/// What kind of record `record` is, in one crossing (not `instanceof`, then
+/// `type` decoded as a string).
+pub(crate) fn record_kind(record: &JsValue) -> RecordKind {
+    match reticent_record_kind(record) {
+        1 => RecordKind::CharacterData,
+        2 => RecordKind::Attributes,
+        3 => RecordKind::ChildList,
+        _ => RecordKind::Other,
+    }
 }
 
 /// A node as the snapshot reads it (see [`read_node`]).

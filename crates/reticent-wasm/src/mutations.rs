@@ -32,6 +32,7 @@ use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlIFrameElement, MutationRecord, Node, ShadowRoot};
 
+use crate::dom::{record_kind, RecordKind};
 use crate::live::{Live, MAX_ADDED_NODES};
 use crate::mirror::Entry;
 use crate::rules::Scope;
@@ -74,18 +75,21 @@ fn reduce_and_record(live: &mut Live, records: &Array) -> Result<(), CoreError> 
     let seen_texts = Set::new(&JsValue::UNDEFINED);
     let mut r = Reduced::default();
     for record in records.iter() {
-        let Some(record) = record.dyn_ref::<MutationRecord>() else {
+        let kind = record_kind(&record);
+        if kind == RecordKind::Other {
             continue;
-        };
+        }
+        // A MutationRecord: checked by `record_kind`.
+        let record = record.unchecked_ref::<MutationRecord>();
         let Some(target) = record.target() else {
             continue;
         };
-        match record.type_().as_str() {
-            "characterData" if !seen_texts.has(&target) => {
+        match kind {
+            RecordKind::CharacterData if !seen_texts.has(&target) => {
                 seen_texts.add(&target);
                 r.texts.push(target);
             }
-            "attributes" => {
+            RecordKind::Attributes => {
                 // By node type: `dyn_ref` fails for nodes of an iframe's realm.
                 if let (Some(name), Some(el)) =
                     (record.attribute_name(), crate::rules::as_element(&target))
@@ -102,7 +106,7 @@ fn reduce_and_record(live: &mut Live, records: &Array) -> Result<(), CoreError> 
                     r.attributes.push((el.clone(), name));
                 }
             }
-            "childList" => {
+            RecordKind::ChildList => {
                 let removed = record.removed_nodes();
                 for i in 0..removed.length() {
                     let Some(n) = removed.item(i) else { continue };
