@@ -6,6 +6,7 @@
 //
 //   node bench/profile.mjs            (after bash scripts/bench.sh installed and built everything)
 //   PROFILE_SECONDS=15 (default)      seconds of scripted activity
+//   PROFILE_RAW_DIR=/tmp/prof         also writes the raw profiles (snapshot/activity.cpuprofile) there
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +132,12 @@ async function main() {
   ].join('\n');
   mkdirSync(join(benchDir, 'results'), { recursive: true });
   writeFileSync(join(benchDir, 'results', 'profile.md'), md);
+  if (process.env.PROFILE_RAW_DIR) {
+    // The raw CDP profiles (call trees with callers), for a closer look in DevTools or a script.
+    mkdirSync(process.env.PROFILE_RAW_DIR, { recursive: true });
+    writeFileSync(join(process.env.PROFILE_RAW_DIR, 'snapshot.cpuprofile'), JSON.stringify(snapshot));
+    writeFileSync(join(process.env.PROFILE_RAW_DIR, 'activity.cpuprofile'), JSON.stringify(activity));
+  }
   process.stderr.write('wrote bench/results/profile.md\n');
 }
 

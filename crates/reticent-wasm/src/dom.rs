@@ -10,27 +10,87 @@
 //! The string is `localName NUL svg NUL (name NUL value NUL)*`. A NUL inside a
 //! name or value (possible through `setAttribute`) would make it ambiguous, so
 //! the JS side then returns `undefined` and the caller reads the slow way,
-//! property by property: same result, never a guess.
+//! property by property: same result, never a guess. It does the same for two
+//! attributes of one qualified name (`setAttributeNS` in two namespaces),
+//! which it reads by name.
 
 use reticent_core::privacy::{ATTR_BLOCK, ATTR_MASK, ATTR_UNMASK};
 use wasm_bindgen::prelude::*;
-use web_sys::Element;
+use web_sys::{Element, Node};
 
 #[wasm_bindgen(inline_js = r#"
 const SVG = 'http://www.w3.org/2000/svg';
+// The readers catch what a hostile getter throws and answer `undefined`
+// (read the slow way): a `catch` import would wrap every call in
+// `apply(this, arguments)`, which costs more than the read on small elements.
 export function reticent_read_element(el) {
+  try {
+    return readElement(el);
+  } catch (_) {
+    return undefined;
+  }
+}
+export function reticent_read_light(el) {
+  try {
+    return readLight(el);
+  } catch (_) {
+    return undefined;
+  }
+}
+// A node's kind and what the snapshot reads of it, in one crossing: 'E' and
+// the packed element, 'e' for an element to read the slow way, 'T' and a
+// text's value, 'C' and a comment's, '#' and the node type for the rest.
+export function reticent_read_node(node) {
+  try {
+    const type = node.nodeType;
+    if (type === 1) {
+      const packed = readElement(node);
+      return packed === undefined ? 'e' : 'E' + packed;
+    }
+    if (type === 3 || type === 8) {
+      const value = node.nodeValue;
+      return (type === 3 ? 'T' : 'C') + (value === null ? '' : value);
+    }
+    return '#' + type;
+  } catch (_) {
+    return undefined;
+  }
+}
+// A mutation record's kind in one crossing, without its type as a string:
+// 1 characterData, 2 attributes, 3 childList, 0 anything else.
+const RECORD_KINDS = { characterData: 1, attributes: 2, childList: 3 };
+export function reticent_record_kind(record) {
+  try {
+    return record instanceof MutationRecord ? RECORD_KINDS[record.type] ?? 0 : 0;
+  } catch (_) {
+    return 0;
+  }
+}
+// `new URL(raw, base).href` in one crossing; `undefined` when it throws.
+export function reticent_resolve(raw, base) {
+  try {
+    return new URL(raw, base).href;
+  } catch (_) {
+    return undefined;
+  }
+}
+function readElement(el) {
   let out = el.localName + '\0' + (el.namespaceURI === SVG ? '1' : '0') + '\0';
-  const attrs = el.attributes;
-  for (let i = 0; i < attrs.length; i++) {
-    const a = attrs[i];
-    const name = a.name;
-    const value = a.value;
-    if (name.indexOf('\0') !== -1 || value.indexOf('\0') !== -1) return undefined;
+  // Names then values by name: `attributes[i]` would make (and keep) an Attr
+  // node per attribute, twice the time on a first read.
+  const names = el.getAttributeNames();
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    // Two attributes of one qualified name (setAttributeNS in two namespaces):
+    // getAttribute would see the first only, so read them the slow way.
+    if (names.indexOf(name, i + 1) !== -1) return undefined;
+    const value = el.getAttribute(name);
+    if (value === null || name.indexOf('\0') !== -1 || value.indexOf('\0') !== -1) return undefined;
     out += name + '\0' + value + '\0';
   }
   return out;
 }
-export function reticent_read_light(el) {
+function readLight(el) {
   let out = el.localName + '\0' + (el.namespaceURI === SVG ? '1' : '0') + '\0';
   for (const name of LIGHT) {
     const value = el.getAttribute(name);
@@ -46,10 +106,11 @@ export function reticent_rule_attributes(el, block, mask, unmask) {
 }
 "#)]
 extern "C" {
-    #[wasm_bindgen(catch)]
-    fn reticent_read_element(el: &Element) -> Result<Option<String>, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn reticent_read_light(el: &Element) -> Result<Option<String>, JsValue>;
+    fn reticent_read_element(el: &Element) -> Option<String>;
+    fn reticent_read_node(node: &Node) -> Option<String>;
+    fn reticent_resolve(raw: &str, base: &str) -> Option<String>;
+    fn reticent_record_kind(record: &JsValue) -> u32;
+    fn reticent_read_light(el: &Element) -> Option<String>;
     #[wasm_bindgen(catch)]
     fn reticent_rule_attributes(
         el: &Element,
@@ -83,6 +144,17 @@ thread_local! {
     };
 }
 
+/// The `data-reticent-*` attributes among attributes already read (by
+/// qualified name, as `hasAttribute` matches them): no crossing.
+pub(crate) fn rule_attributes_of(attributes: &[(String, String)]) -> RuleAttributes {
+    let has = |wanted: &str| attributes.iter().any(|(name, _)| name == wanted);
+    RuleAttributes {
+        block: has(ATTR_BLOCK),
+        mask: has(ATTR_MASK),
+        unmask: has(ATTR_UNMASK),
+    }
+}
+
 /// The `data-reticent-*` attributes of `el`, in one crossing. If reading
 /// throws (a hostile page's getter), fails closed: blocked and masked, not
 /// unmasked.
@@ -109,12 +181,81 @@ const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
 /// Reads `el` in one crossing when it can, else property by property.
 pub(crate) fn read_element(el: &Element) -> ElementRead {
-    match reticent_read_element(el) {
-        Ok(Some(packed)) => match unpack(&packed) {
-            Some(read) => read,
-            None => read_slowly(el),
-        },
-        _ => read_slowly(el),
+    match reticent_read_element(el).as_deref().and_then(unpack) {
+        Some(read) => read,
+        None => read_slowly(el),
+    }
+}
+
+/// `raw` resolved against `base` as the URL parser does (`href`); `None`
+/// when it cannot be: one crossing, no `URL` object kept on the wasm side.
+pub(crate) fn resolve_url(raw: &str, base: &str) -> Option<String> {
+    reticent_resolve(raw, base)
+}
+
+/// The kind of a MutationObserver record (anything else is `Other`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RecordKind {
+    CharacterData,
+    Attributes,
+    ChildList,
+    Other,
+}
+
+/// What kind of record `record` is, in one crossing (not `instanceof`, then
+/// `type` decoded as a string).
+pub(crate) fn record_kind(record: &JsValue) -> RecordKind {
+    match reticent_record_kind(record) {
+        1 => RecordKind::CharacterData,
+        2 => RecordKind::Attributes,
+        3 => RecordKind::ChildList,
+        _ => RecordKind::Other,
+    }
+}
+
+/// A node as the snapshot reads it (see [`read_node`]).
+pub(crate) enum NodeRead {
+    /// An element, read as [`read_element`] does.
+    Element(ElementRead),
+    /// A text node and its value.
+    Text(String),
+    /// A comment and its value.
+    Comment(String),
+    /// Any other node, by `nodeType`.
+    Other(u16),
+}
+
+/// `node`'s kind and, for elements, texts and comments, what the snapshot
+/// reads of them, in one crossing when it can; else property by property
+/// (the same result).
+pub(crate) fn read_node(node: &Node) -> NodeRead {
+    if let Some(read) = reticent_read_node(node).and_then(|packed| unpack_node(node, packed)) {
+        return read;
+    }
+    match node.node_type() {
+        Node::ELEMENT_NODE => NodeRead::Element(read_element(node.unchecked_ref())),
+        Node::TEXT_NODE => NodeRead::Text(node.node_value().unwrap_or_default()),
+        Node::COMMENT_NODE => NodeRead::Comment(node.node_value().unwrap_or_default()),
+        other => NodeRead::Other(other),
+    }
+}
+
+/// Decodes what `reticent_read_node` answered; `None` if it is not well formed.
+fn unpack_node(node: &Node, mut packed: String) -> Option<NodeRead> {
+    let kind = packed.chars().next()?;
+    match kind {
+        'E' => unpack(&packed[1..]).map(NodeRead::Element),
+        'e' => Some(NodeRead::Element(read_slowly(node.unchecked_ref()))),
+        'T' | 'C' => {
+            packed.remove(0);
+            Some(if kind == 'T' {
+                NodeRead::Text(packed)
+            } else {
+                NodeRead::Comment(packed)
+            })
+        }
+        '#' => packed[1..].parse().ok().map(NodeRead::Other),
+        _ => None,
     }
 }
 
@@ -126,12 +267,9 @@ pub(crate) const LIGHT_ATTRIBUTES: [&str; 2] = ["type", "autocomplete"];
 /// changes, whose element may carry large attributes (`d`, `style`, data
 /// URLs) not worth copying on every change.
 pub(crate) fn read_light(el: &Element) -> ElementRead {
-    match reticent_read_light(el) {
-        Ok(Some(packed)) => match unpack(&packed) {
-            Some(read) => read,
-            None => read_light_slowly(el),
-        },
-        _ => read_light_slowly(el),
+    match reticent_read_light(el).as_deref().and_then(unpack) {
+        Some(read) => read,
+        None => read_light_slowly(el),
     }
 }
 

@@ -13,8 +13,44 @@
 
 use js_sys::{Object, WeakMap};
 use reticent_core::{CoreError, ErrorCode};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, Node};
+use web_sys::Node;
+
+// `has` then `set` in one crossing: the snapshot assigns an id to every node.
+// Forgetting a removed subtree in one crossing, not five per node; the same
+// walk as it was in Rust (`instanceof Element` as `dyn_ref` checks). A getter
+// that throws ends the walk: what was deleted is counted.
+#[wasm_bindgen(inline_js = r#"
+export function reticent_mirror_set(map, key, value) {
+  const had = map.has(key);
+  map.set(key, value);
+  return had;
+}
+export function reticent_mirror_forget(map, node) {
+  const stack = [node];
+  let count = 0;
+  try {
+    while (stack.length !== 0) {
+      const n = stack.pop();
+      if (!map.delete(n)) continue;
+      count++;
+      for (let c = n.firstChild; c !== null; c = c.nextSibling) stack.push(c);
+      const root = n instanceof Element ? n.shadowRoot : null;
+      if (root) for (let c = root.firstChild; c !== null; c = c.nextSibling) stack.push(c);
+    }
+  } catch (_) {}
+  return count;
+}
+"#)]
+extern "C" {
+    fn reticent_mirror_set(map: &WeakMap, key: &Object, value: f64) -> bool;
+    // `catch` (never used: the JS catches) keeps this import behind a JS
+    // shim: wasm-bindgen 0.2.130 lists a snippet once per direct import in
+    // the import object, and the duplicate key fails the bundle's build.
+    #[wasm_bindgen(catch)]
+    fn reticent_mirror_forget(map: &WeakMap, node: &Node) -> Result<u32, JsValue>;
+}
 
 /// What the mirror knows about a recorded node.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -135,45 +171,18 @@ impl Mirror {
             .checked_add(1)
             .ok_or_else(|| CoreError::new(ErrorCode::Internal, "node id space exhausted"))?;
         let key = node.unchecked_ref::<Object>();
-        if !self.ids.has(key) {
+        if !reticent_mirror_set(&self.ids, key, pack(id, meta)) {
             self.size = self.size.saturating_add(1);
         }
-        self.ids.set(key, &JsValue::from(pack(id, meta)));
         Ok(id)
-    }
-
-    /// Updates the meta of an already recorded node (the walk learns whether
-    /// an element is a leaf only after asking the engine).
-    pub(crate) fn set_meta(&mut self, node: &Node, id: u32, meta: Meta) {
-        let key = node.unchecked_ref::<Object>();
-        if self.ids.has(key) {
-            self.ids.set(key, &JsValue::from(pack(id, meta)));
-        }
     }
 
     /// Forgets `node` and every recorded node below it (light children and
     /// open shadow roots). Nodes that are not recorded have no recorded
     /// descendants, so the walk stops there.
     pub(crate) fn forget_subtree(&mut self, node: &Node) {
-        let mut stack = vec![node.clone()];
-        while let Some(n) = stack.pop() {
-            if !self.ids.delete(n.unchecked_ref::<Object>()) {
-                continue;
-            }
-            self.size = self.size.saturating_sub(1);
-            let mut child = n.first_child();
-            while let Some(c) = child {
-                child = c.next_sibling();
-                stack.push(c);
-            }
-            if let Some(root) = n.dyn_ref::<Element>().and_then(Element::shadow_root) {
-                let mut child = root.first_child();
-                while let Some(c) = child {
-                    child = c.next_sibling();
-                    stack.push(c);
-                }
-            }
-        }
+        let forgotten = reticent_mirror_forget(&self.ids, node).unwrap_or(0);
+        self.size = self.size.saturating_sub(forgotten);
     }
 }
 
@@ -242,5 +251,35 @@ mod tests {
         assert_eq!(m.size(), 1);
         assert_eq!(m.id_of(&t), None);
         assert_eq!(m.id_of(&a), Some(1));
+    }
+
+    #[wasm_bindgen_test]
+    fn forgetting_a_host_forgets_its_shadow_root_children() {
+        let doc = web_sys::window().unwrap().document().unwrap();
+        let outer = doc.create_element("div").unwrap();
+        let host = doc.create_element("div").unwrap();
+        outer.append_child(&host).unwrap();
+        let root = host
+            .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+            .unwrap();
+        let inner = doc.create_element("p").unwrap();
+        let text = doc.create_text_node("x");
+        root.append_child(&inner).unwrap();
+        inner.append_child(&text).unwrap();
+        let light = doc.create_element("span").unwrap();
+        host.append_child(&light).unwrap();
+        let mut m = Mirror::new();
+        for n in [&outer as &web_sys::Node, &host, &inner, &text, &light] {
+            m.assign(n).unwrap();
+        }
+        m.forget_subtree(&host);
+        assert_eq!(m.size(), 1);
+        for n in [&host as &web_sys::Node, &inner, &text, &light] {
+            assert_eq!(m.id_of(n), None);
+        }
+        assert_eq!(m.id_of(&outer), Some(1));
+        // A node not recorded: nothing below it is looked at.
+        m.forget_subtree(&host);
+        assert_eq!(m.size(), 1);
     }
 }

@@ -27,13 +27,15 @@ use reticent_core::incremental::{
     flatten_adds, AddedNode, AttributeMutation, ChangedAttributes, IncrementalData, MutationData,
     RemovedNode, TextMutation,
 };
-use reticent_core::privacy::{recorded_name, TextContext};
+use reticent_core::privacy::{recorded_name, ElementFacts, TextContext};
 use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlIFrameElement, MutationRecord, Node, ShadowRoot};
 
+use crate::dom::{record_kind, RecordKind};
 use crate::live::{Live, MAX_ADDED_NODES};
 use crate::mirror::Entry;
+use crate::rules::Scope;
 use crate::snapshot;
 
 /// Rough size of one serialised node, for the buffer's byte estimate.
@@ -57,22 +59,37 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
     if live.is_slicing() {
         return live.defer(records.clone());
     }
+    // The page cannot change until this returns: the rule decisions of the
+    // ancestors shared by the records are read once (rules.rs), then forgotten.
+    let started = live.rules.remember();
+    let result = reduce_and_record(live, records);
+    if started {
+        live.rules.forget();
+    }
+    result
+}
+
+/// [`process`] with rule decisions remembered.
+fn reduce_and_record(live: &mut Live, records: &Array) -> Result<(), CoreError> {
     let added = Set::new(&JsValue::UNDEFINED);
     let seen_texts = Set::new(&JsValue::UNDEFINED);
     let mut r = Reduced::default();
     for record in records.iter() {
-        let Some(record) = record.dyn_ref::<MutationRecord>() else {
+        let kind = record_kind(&record);
+        if kind == RecordKind::Other {
             continue;
-        };
+        }
+        // A MutationRecord: checked by `record_kind`.
+        let record = record.unchecked_ref::<MutationRecord>();
         let Some(target) = record.target() else {
             continue;
         };
-        match record.type_().as_str() {
-            "characterData" if !seen_texts.has(&target) => {
+        match kind {
+            RecordKind::CharacterData if !seen_texts.has(&target) => {
                 seen_texts.add(&target);
                 r.texts.push(target);
             }
-            "attributes" => {
+            RecordKind::Attributes => {
                 // By node type: `dyn_ref` fails for nodes of an iframe's realm.
                 if let (Some(name), Some(el)) =
                     (record.attribute_name(), crate::rules::as_element(&target))
@@ -89,7 +106,7 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
                     r.attributes.push((el.clone(), name));
                 }
             }
-            "childList" => {
+            RecordKind::ChildList => {
                 let removed = record.removed_nodes();
                 for i in 0..removed.length() {
                     let Some(n) = removed.item(i) else { continue };
@@ -165,6 +182,9 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
     }
 
     let mut changed: BTreeMap<u32, ChangedAttributes> = BTreeMap::new();
+    // Tag, `type`, `autocomplete` and decision: read once per element, not per
+    // changed attribute (the page cannot change during this callback).
+    let mut facts_of: BTreeMap<u32, ElementFacts> = BTreeMap::new();
     for (el, name) in &r.attributes {
         let Some(entry) = live.mirror.entry(el) else {
             continue;
@@ -177,11 +197,13 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
         if map.contains_key(name) {
             continue;
         }
-        let facts = live.rules.light_facts(el, live.rules.decide(el));
+        let facts = facts_of
+            .entry(entry.id)
+            .or_insert_with(|| live.rules.light_facts(el, live.rules.decide(el)));
         let value = el.get_attribute(name).and_then(|raw| {
             let raw = snapshot::resolve_attribute(el, name, raw);
             // A value the engine drops is recorded as a removal: fail closed.
-            live.engine.element_attribute(&facts, name, &raw)
+            live.engine.element_attribute(facts, name, &raw)
         });
         map.insert(recorded_name(&facts.tag, name).to_owned(), value);
     }
@@ -265,9 +287,12 @@ fn serialize_adds(
         shadow_roots: Vec::new(),
     };
     for (parent, kids) in &groups {
+        // The scope of the parent's children: read once for the group (the
+        // page cannot change during this callback).
+        let mut scope = None;
         if kids.len() <= FORWARD_WALK_MAX {
             for n in kids {
-                if !out.add(live, n, parent, None)? {
+                if !out.add(live, n, parent, &mut scope, None)? {
                     return Ok(None);
                 }
             }
@@ -278,7 +303,7 @@ fn serialize_adds(
         let mut cursor = parent.last_child();
         while let Some(n) = cursor {
             cursor = n.previous_sibling();
-            if added.has(&n) && !out.add(live, &n, parent, Some(next_known))? {
+            if added.has(&n) && !out.add(live, &n, parent, &mut scope, Some(next_known))? {
                 return Ok(None);
             }
             if let Some(id) = live.mirror.id_of(&n) {
@@ -300,13 +325,15 @@ struct Adds {
 
 impl Adds {
     /// Serialises `n`, added under `parent_node`, if it is still in the page,
-    /// not recorded yet and its parent records children. `next`: its next
-    /// recorded sibling when the caller knows it. `false` on a flood.
+    /// not recorded yet and its parent records children. `scope`: the scope
+    /// of `parent_node`'s children once read (in this callback). `next`: its
+    /// next recorded sibling when the caller knows it. `false` on a flood.
     fn add(
         &mut self,
         live: &mut Live,
         n: &Node,
         parent_node: &Node,
+        scope: &mut Option<Scope>,
         next: Option<Option<u32>>,
     ) -> Result<bool, CoreError> {
         if live.mirror.entry(n).is_some() || !n.is_connected() {
@@ -318,7 +345,7 @@ impl Adds {
         if parent.meta.leaf {
             return Ok(true);
         }
-        let scope = live.rules.scope_of(&live.engine, parent_node);
+        let scope = *scope.get_or_insert_with(|| live.rules.scope_of(&live.engine, parent_node));
         let next_id = match next {
             Some(known) => known,
             None => next_recorded_sibling(live, n),

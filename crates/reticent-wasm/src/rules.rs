@@ -15,16 +15,22 @@
 //! The snapshot walk computes each decision from its parent's in one step;
 //! mutations, text changes and input events compute it afresh from the
 //! ancestors, so a rule added later (a class or `data-reticent-mask` set
-//! after the snapshot) applies to every later change.
+//! after the snapshot) applies to every later change. Within one
+//! MutationObserver callback, decisions are remembered ([`Rules::remember`])
+//! and forgotten when it returns: the page cannot change while the callback
+//! runs, so every record of it sees the page as it is then, and the
+//! ancestors shared by its records are read once, not once per record.
 
-use js_sys::WeakSet;
+use std::cell::RefCell;
+
+use js_sys::{Map, WeakSet};
 use reticent_core::privacy::{
     ElementFacts, OwnRules, PrivacyConfig, PrivacyEngine, RuleDecision, TextContext,
 };
 use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::JsCast;
 
-use crate::dom::{read_light, rule_attributes};
+use crate::dom::{read_light, rule_attributes, rule_attributes_of, RuleAttributes};
 use web_sys::{Document, Element, Node, ShadowRoot};
 
 /// Longest ancestor chain followed (deeper pages are blocked by the depth
@@ -87,6 +93,46 @@ pub(crate) struct Rules {
     ignore: Vec<String>,
     /// Inputs seen as `type=password` while recorded: never unmasked again.
     was_password: WeakSet,
+    /// Decisions of one synchronous pass (see [`Rules::remember`]): element
+    /// → [`Remembered`] bits. `None` outside such a pass.
+    memo: RefCell<Option<Map>>,
+}
+
+/// A remembered decision and the length of its ancestor chain (the element
+/// and every element above it), packed in one number.
+struct Remembered {
+    decision: RuleDecision,
+    chain: usize,
+}
+
+impl Remembered {
+    /// One number, as a JS `Map` holds it without allocating.
+    fn pack(&self) -> f64 {
+        let d = self.decision;
+        let bits = u32::from(d.blocked)
+            | u32::from(d.text_unmasked) << 1
+            | u32::from(d.input_unmasked) << 2
+            | u32::from(d.ignored) << 3;
+        // The chain is at most MAX_CHAIN (4096): exact in an f64.
+        f64::from(bits) + 16.0 * self.chain as f64
+    }
+
+    /// `None` for anything not written by [`Remembered::pack`].
+    fn unpack(v: f64) -> Option<Remembered> {
+        if !(0.0..=16.0 * (MAX_CHAIN as f64 + 1.0)).contains(&v) || v.fract() != 0.0 {
+            return None;
+        }
+        let v = v as u32;
+        Some(Remembered {
+            decision: RuleDecision {
+                blocked: v & 1 != 0,
+                text_unmasked: v & 2 != 0,
+                input_unmasked: v & 4 != 0,
+                ignored: v & 8 != 0,
+            },
+            chain: (v >> 4) as usize,
+        })
+    }
 }
 
 impl Rules {
@@ -98,12 +144,40 @@ impl Rules {
             block: config.block.clone(),
             ignore: config.ignore.clone(),
             was_password: WeakSet::new(),
+            memo: RefCell::new(None),
+        }
+    }
+
+    /// Starts remembering decisions, for one synchronous pass over the page
+    /// (one MutationObserver callback) during which it cannot change; `true`
+    /// if this call started it (a pass already under way keeps its memo).
+    /// The caller must call [`Rules::forget`] before returning to the event
+    /// loop: a remembered decision must not outlive the pass.
+    pub(crate) fn remember(&self) -> bool {
+        let Ok(mut memo) = self.memo.try_borrow_mut() else {
+            return false;
+        };
+        if memo.is_some() {
+            return false;
+        }
+        *memo = Some(Map::new());
+        true
+    }
+
+    /// Forgets every remembered decision (the end of the pass).
+    pub(crate) fn forget(&self) {
+        if let Ok(mut memo) = self.memo.try_borrow_mut() {
+            *memo = None;
         }
     }
 
     /// What matched on `el` itself.
     pub(crate) fn own(&self, el: &Element) -> OwnRules {
-        let inline = rule_attributes(el);
+        self.own_with(el, rule_attributes(el))
+    }
+
+    /// What matched on `el` itself, its `data-reticent-*` attributes known.
+    fn own_with(&self, el: &Element, inline: RuleAttributes) -> OwnRules {
         let inline_unmask = inline.unmask;
         OwnRules {
             block: inline.block || any(el, &self.block, true),
@@ -119,8 +193,26 @@ impl Rules {
         parent.child(self.own(el))
     }
 
-    /// The decision of `el`, computed afresh from its ancestors.
+    /// [`Rules::child`] for an element whose attributes were just read
+    /// (the snapshot's `dom::read_element`): no crossing for its
+    /// `data-reticent-*` attributes.
+    pub(crate) fn child_read(
+        &self,
+        parent: RuleDecision,
+        el: &Element,
+        attributes: &[(String, String)],
+    ) -> RuleDecision {
+        parent.child(self.own_with(el, rule_attributes_of(attributes)))
+    }
+
+    /// The decision of `el`, computed afresh from its ancestors (or, during
+    /// a pass, from the nearest ancestor decided in that pass).
     pub(crate) fn decide(&self, el: &Element) -> RuleDecision {
+        if let Ok(memo) = self.memo.try_borrow() {
+            if let Some(memo) = memo.as_ref() {
+                return self.decide_remembering(el, memo);
+            }
+        }
         let mut chain = vec![el.clone()];
         let mut node: Node = el.clone().into();
         loop {
@@ -135,6 +227,47 @@ impl Rules {
             .iter()
             .rev()
             .fold(RuleDecision::default(), |d, e| self.child(d, e))
+    }
+
+    /// [`Rules::decide`] during a pass: walks up to the nearest element
+    /// decided in it, folds down from there and remembers every decision on
+    /// the way. The same result as afresh, chain limit included.
+    fn decide_remembering(&self, el: &Element, memo: &Map) -> RuleDecision {
+        let mut chain: Vec<Element> = Vec::new();
+        let mut base = Remembered {
+            decision: RuleDecision::default(),
+            chain: 0,
+        };
+        let mut next = Some(el.clone());
+        while let Some(e) = next {
+            if let Some(known) = memo.get(&e).as_f64().and_then(Remembered::unpack) {
+                base = known;
+                break;
+            }
+            if chain.len() + 1 > MAX_CHAIN {
+                return fail_closed();
+            }
+            next = up(&e);
+            chain.push(e);
+        }
+        if chain.len() + base.chain > MAX_CHAIN {
+            return fail_closed();
+        }
+        let mut d = base.decision;
+        // The chain of each element: the one above it, plus itself.
+        for (length, e) in (base.chain + 1..).zip(chain.iter().rev()) {
+            d = self.child(d, e);
+            memo.set(
+                e,
+                &Remembered {
+                    decision: d,
+                    chain: length,
+                }
+                .pack()
+                .into(),
+            );
+        }
+        d
     }
 
     /// The scope of the children of `parent` (an element, a shadow root or a

@@ -43,7 +43,7 @@ use web_sys::{
     HtmlTextAreaElement, Node, ShadowRoot,
 };
 
-use crate::dom::read_element;
+use crate::dom::{read_node, ElementRead, NodeRead};
 use crate::mirror::{Meta, Mirror};
 use crate::rules::{as_html, Rules, Scope};
 
@@ -220,7 +220,7 @@ impl<'a> Walk<'a> {
                     self.shadow(&mut node, &root, depth, scope)?;
                     self.shadow_roots.push(root);
                 }
-                self.met_element(&el);
+                self.met_element(&el, &node.tag_name);
                 Ok(Some(self.rooted(SerializedNode::Element(node))))
             }
         }
@@ -230,10 +230,11 @@ impl<'a> Walk<'a> {
     /// element whose children are recorded is `Open` for the caller to fill.
     fn start(&mut self, node: &Node, depth: usize, scope: Scope) -> Result<Start, CoreError> {
         let ctx = scope.ctx;
-        let serialized = match node.node_type() {
-            Node::ELEMENT_NODE => {
+        // Kind and contents in one crossing (see dom.rs).
+        let serialized = match read_node(node) {
+            NodeRead::Element(read) => {
                 let el = node.unchecked_ref::<Element>();
-                let (node, child_scope) = self.element(el, depth + 1, scope)?;
+                let (node, child_scope) = self.element(el, read, depth + 1, scope)?;
                 return Ok(match child_scope {
                     Some(scope) => Start::Open {
                         node,
@@ -244,24 +245,22 @@ impl<'a> Walk<'a> {
                     None => Start::Done(Some(self.rooted(SerializedNode::Element(node)))),
                 });
             }
-            Node::TEXT_NODE => {
+            NodeRead::Text(raw) => {
                 let id = self.mirror.assign_with(node, leaf_meta(depth))?;
-                let raw = node.node_value().unwrap_or_default();
                 let text = self.engine.text(&raw, ctx);
                 SerializedNode::Text(TextNode::new(id, text, ctx == TextContext::Style))
             }
-            Node::CDATA_SECTION_NODE => SerializedNode::Cdata(CdataNode::new(
+            NodeRead::Other(Node::CDATA_SECTION_NODE) => SerializedNode::Cdata(CdataNode::new(
                 self.mirror.assign_with(node, leaf_meta(depth))?,
             )),
-            Node::COMMENT_NODE => {
+            NodeRead::Comment(raw) => {
                 let id = self.mirror.assign_with(node, leaf_meta(depth))?;
-                let raw = node.node_value().unwrap_or_default();
                 SerializedNode::Comment(CommentNode::new(
                     id,
                     self.engine.text(&raw, TextContext::Body),
                 ))
             }
-            Node::DOCUMENT_TYPE_NODE => {
+            NodeRead::Other(Node::DOCUMENT_TYPE_NODE) => {
                 let Some(dt) = node.dyn_ref::<DocumentType>() else {
                     return Ok(Start::Done(None));
                 };
@@ -286,8 +285,13 @@ impl<'a> Walk<'a> {
         node
     }
 
-    /// Notes an element whose children were walked (iframes are attached later).
-    fn met_element(&mut self, el: &Element) {
+    /// Notes an element whose children were walked (iframes are attached
+    /// later). `tag`: its recorded tag name (lower case), so that only
+    /// elements named `iframe` cost a type check across the boundary.
+    fn met_element(&mut self, el: &Element, tag: &str) {
+        if tag != "iframe" {
+            return;
+        }
         if let Some(iframe) = el.dyn_ref::<HtmlIFrameElement>() {
             self.iframes.push(iframe.clone());
         }
@@ -299,22 +303,25 @@ impl<'a> Walk<'a> {
     fn element(
         &mut self,
         el: &Element,
+        read: ElementRead,
         depth: usize,
         parent: Scope,
     ) -> Result<(ElementNode, Option<Scope>), CoreError> {
-        let id = self.mirror.assign(el)?;
-        let rules = self.rules.child(parent.rules, el);
+        // The tag, namespace and attributes as read (see dom.rs) also give
+        // the element's `data-reticent-*` rules.
+        let rules = self.rules.child_read(parent.rules, el, &read.attributes);
         // Fail closed beyond the depth cap: a placeholder, the subtree unread.
-        let facts = self.facts(el, depth > MAX_DOM_DEPTH, rules);
+        let facts = self.facts(el, read, depth > MAX_DOM_DEPTH, rules);
         let decision = self.engine.element(&facts);
         let mut node = decision.node;
-        node.id = id;
         let meta = Meta {
             depth: u32::try_from(depth).unwrap_or(u32::MAX),
             leaf: !decision.descend,
             placeholder: node.need_block,
         };
-        self.mirror.set_meta(el, id, meta);
+        // Assigned once its meta is known (one write; the same id as before
+        // reading it: nothing above assigns ids).
+        node.id = self.mirror.assign_with(el, meta)?;
         let scope = decision.descend.then(|| Scope {
             ctx: self.engine.text_context(&facts),
             rules,
@@ -339,11 +346,15 @@ impl<'a> Walk<'a> {
         Ok(())
     }
 
-    /// Raw facts about `el` for the engine, with the site's `rules` for it;
-    /// `blocked` forces a placeholder.
-    fn facts(&self, el: &Element, blocked: bool, rules: RuleDecision) -> ElementFacts {
-        // One crossing for the tag, namespace and attributes (see dom.rs).
-        let read = read_element(el);
+    /// Raw facts about `el` for the engine, from what `read_element` read of
+    /// it, with the site's `rules` for it; `blocked` forces a placeholder.
+    fn facts(
+        &self,
+        el: &Element,
+        read: ElementRead,
+        blocked: bool,
+        rules: RuleDecision,
+    ) -> ElementFacts {
         let tag = read.local_name.to_ascii_lowercase();
         let is_svg = read.is_svg;
         let mut attributes = read.attributes;
@@ -443,10 +454,7 @@ fn resolve(base: Option<&str>, raw: String) -> String {
     let (Some(base), false) = (base, raw.trim().is_empty()) else {
         return raw;
     };
-    match web_sys::Url::new_with_base(&raw, base) {
-        Ok(url) => url.href(),
-        Err(_) => raw,
-    }
+    crate::dom::resolve_url(&raw, base).unwrap_or(raw)
 }
 
 /// Sets `rootId` on a node of an iframe document.
@@ -629,7 +637,7 @@ impl SlicedWalk {
             match (frame.node, frame.el) {
                 (Some(mut node), Some(el)) => {
                     node.child_nodes = frame.children;
-                    walk.met_element(&el);
+                    walk.met_element(&el, &node.tag_name);
                     let mut n = SerializedNode::Element(node);
                     if frame.is_shadow {
                         n.set_is_shadow();

@@ -386,3 +386,60 @@ async fn rules_apply_inside_same_origin_iframes() {
     assert!(all.contains("Late ECHO"), "{all}");
     assert!(!all.contains("FOXTROT"));
 }
+
+#[wasm_bindgen_test]
+async fn decisions_are_remembered_within_one_callback_only() {
+    // Decisions are remembered while one MutationObserver callback is
+    // processed (rules.rs). Records of one callback are read against the page
+    // as it is when the callback runs, whatever their order, and nothing
+    // remembered carries over to the next callback.
+    let _f = Fixture::new(
+        r#"<div id="outer" class="open"><div id="mid"><p id="t">Start ALPHA</p>
+             <span id="s" title="Title">x</span><div id="box"></div></div></div>"#,
+    );
+    let mut r = with_rules(r#"{"unmaskText":[".open"]}"#);
+    let all = dump(&take(&mut r));
+    assert!(all.contains("Start ALPHA"));
+    let text = el("t").first_child().unwrap();
+    let add = |words: &str| {
+        let p = document().create_element("p").unwrap();
+        p.set_text_content(Some(words));
+        el("box").append_child(&p).unwrap();
+    };
+
+    // One callback: records before and after the ancestor's class changes.
+    text.set_node_value(Some("Before BRAVO"));
+    add("Early CHARLIE");
+    el("s").set_attribute("title", "Early title KILO").unwrap();
+    el("outer").set_class_name("closed");
+    add("Late DELTA");
+    text.set_node_value(Some("After ECHO"));
+    el("s").set_attribute("title", "Late title LIMA").unwrap();
+    settle().await;
+    let all = dump(&take(&mut r));
+    for hidden in ["BRAVO", "CHARLIE", "DELTA", "ECHO", "KILO", "LIMA"] {
+        assert!(!all.contains(hidden), "{hidden} leaked");
+    }
+
+    // The next callback: unmasked again, so shown (not a remembered "masked").
+    el("outer").set_class_name("open");
+    text.set_node_value(Some("Again FOXTROT"));
+    add("Again GOLF");
+    el("s").set_attribute("title", "Again MIKE").unwrap();
+    settle().await;
+    let all = dump(&take(&mut r));
+    for shown in ["Again FOXTROT", "Again GOLF", "Again MIKE"] {
+        assert!(all.contains(shown), "{shown} missing: {all}");
+    }
+
+    // And masked again in the one after (not a remembered "unmasked").
+    el("mid").set_attribute("data-reticent-mask", "").unwrap();
+    text.set_node_value(Some("Masked HOTEL"));
+    add("Masked INDIA");
+    el("s").set_attribute("title", "Masked NOVEMBER").unwrap();
+    settle().await;
+    let all = dump(&take(&mut r));
+    for hidden in ["HOTEL", "INDIA", "NOVEMBER"] {
+        assert!(!all.contains(hidden), "{hidden} leaked");
+    }
+}

@@ -408,3 +408,32 @@ fn an_attribute_holding_nul_is_read_the_slow_way_with_the_same_result() {
     assert!(attr(nul, "href").is_some_and(|h| h.starts_with("http") && h.ends_with("/x")));
     assert_eq!(attr(nul, "class"), Some("c\0d"));
 }
+
+#[wasm_bindgen_test]
+fn two_attributes_of_one_qualified_name_are_both_read() {
+    // The one-crossing read reads values by name; two attributes sharing a
+    // qualified name (in two namespaces) make it fall back to the slow way.
+    let _f = Fixture::new(
+        r#"<i id="one" data-x="alpha"></i><i id="two" data-x="beta"></i><i id="dup"></i>"#,
+    );
+    let dup = document().get_element_by_id("dup").unwrap();
+    dup.set_attribute_ns(Some("urn:a"), "data-x", "alpha")
+        .unwrap();
+    dup.set_attribute_ns(Some("urn:b"), "data-x", "beta")
+        .unwrap();
+    let mut r = granted();
+    let batch = take(&mut r);
+    let root = snapshot(&batch);
+    let values = |id: &str| -> Vec<String> {
+        by_id(root, id)
+            .attributes
+            .iter()
+            .filter(|(n, _)| *n == "data-x")
+            .map(|(_, v)| v.as_str().to_owned())
+            .collect()
+    };
+    let mut expected = values("one");
+    expected.extend(values("two"));
+    assert_eq!(expected.len(), 2);
+    assert_eq!(values("dup"), expected);
+}
