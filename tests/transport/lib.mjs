@@ -202,8 +202,20 @@ export function testPage(bodyHtml = '<main><h1>Transport test</h1><p>Some text.<
     }
     await window.recorder.flush();
   };
-  /** Produces one batch now (a checkpoint makes the core buffer a snapshot) and flushes it. */
-  window.produce = () => { __probe.wasm.checkpoint(); return window.recorder.flush(); };
+  /**
+   * Produces one batch now (a checkpoint makes the core buffer a snapshot) and flushes it.
+   * A checkpoint of a large page is walked in slices (always so on a loaded machine): wait
+   * until it is buffered, or the flush would find nothing to send.
+   */
+  window.produce = async () => {
+    __probe.wasm.checkpoint();
+    const deadline = Date.now() + 20000;
+    while (__probe.wasm.snapshotPending) {
+      if (Date.now() > deadline) throw new Error('the checkpoint was not complete within 20 s');
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    return window.recorder.flush();
+  };
 </script>
 </body></html>`;
 }
