@@ -117,7 +117,7 @@ export function buildMarkdown(r) {
     + `${r.settings.rounds} rounds of each configuration, interleaved (the order rotates every round), ${r.settings.seconds} s of scripted activity per run; `
     + `medians, with min–max in parentheses.`);
   L.push('');
-  L.push(`> **Noise.** This machine has ${r.machine.cores} cores shared with other engineers compiling Rust while the bench ran `
+  L.push(`> **Noise.** This machine has ${r.machine.cores} cores, shared with other engineers' builds and tests `
     + `(load average ${r.machine.loadavgBefore.map((x) => x.toFixed(1)).join(' / ')} before, ${r.machine.loadavgAfter.map((x) => x.toFixed(1)).join(' / ')} after). `
     + 'Main-thread figures are CPU time of the renderer\'s main thread (CDP `Performance` metrics in the `threadTicks` domain), which '
     + 'waiting for a core does not inflate, but caches and frequency scaling still do; wall-clock figures (snapshot time) are noisier. '

@@ -44,7 +44,7 @@ export function analyseEncoding(captured) {
     const entry = { sent: body.byteLength, raw: raw.byteLength, levels: levels(raw) };
     if (name === 'reticent') {
       const batch = decodeMsgpack(raw);
-      entry.format = 'MessagePack, maps with field names';
+      entry.format = 'MessagePack, maps with field names, node ids as deltas (wire format 2)';
       entry.keyBytes = keyBytes(batch, 1);
       entry.eventsAsJson = Buffer.byteLength(JSON.stringify(batch.events));
     } else {
