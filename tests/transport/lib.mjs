@@ -202,6 +202,14 @@ export function testPage(bodyHtml = '<main><h1>Transport test</h1><p>Some text.<
     }
     await window.recorder.flush();
   };
+  /** Waits until a snapshot walked in slices (\`what\`) is complete and buffered, at most 20 s. */
+  window.snapshotted = async (what) => {
+    const deadline = Date.now() + 20000;
+    while (__probe.wasm.snapshotPending) {
+      if (Date.now() > deadline) throw new Error(what + ' was not complete within 20 s');
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  };
   /**
    * Produces one batch now (a checkpoint makes the core buffer a snapshot) and flushes it.
    * A checkpoint of a large page is walked in slices (always so on a loaded machine): wait
@@ -209,11 +217,7 @@ export function testPage(bodyHtml = '<main><h1>Transport test</h1><p>Some text.<
    */
   window.produce = async () => {
     __probe.wasm.checkpoint();
-    const deadline = Date.now() + 20000;
-    while (__probe.wasm.snapshotPending) {
-      if (Date.now() > deadline) throw new Error('the checkpoint was not complete within 20 s');
-      await new Promise((r) => setTimeout(r, 0));
-    }
+    await window.snapshotted('the checkpoint');
     return window.recorder.flush();
   };
 </script>

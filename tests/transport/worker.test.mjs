@@ -142,11 +142,7 @@ describe('compression in a Web Worker', () => {
     const state = await page.evaluate(async () => {
       __probe.wasm.checkpoint();
       // Walked in slices on this large page: wait until it is buffered.
-      const deadline = Date.now() + 30_000;
-      while (__probe.wasm.snapshotPending) {
-        if (Date.now() > deadline) throw new Error('the checkpoint never completed');
-        await new Promise((r) => setTimeout(r, 0));
-      }
+      await window.snapshotted('the checkpoint');
       const produced = __probe.produced;
       const flushed = window.recorder.flush(); // a ~100 KB compressed batch, now in the worker
       const taken = __probe.produced === produced + 1;
@@ -163,11 +159,7 @@ describe('compression in a Web Worker', () => {
       // A large page's snapshot is taken in slices: wait until it is complete (the wrapper
       // sends it by itself within SNAPSHOT_CHECK_INTERVAL, so `pendingEvents()` may already
       // be back to 0 when this looks: it is no sign to wait for), then flush what is left.
-      const deadline = Date.now() + 30_000;
-      while (__probe.wasm.snapshotPending) {
-        if (Date.now() > deadline) throw new Error('the snapshot of the new session never completed');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await window.snapshotted('the snapshot of the new session');
       await window.recorder.flush();
     });
     const second = await page.evaluate(() => JSON.parse(sessionStorage.getItem('reticent.session') ?? 'null'));
