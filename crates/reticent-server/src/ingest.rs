@@ -114,21 +114,22 @@ pub fn ingest(
     let replaced = reticent_core::visit::map_scrubbed(&mut batch.events, |kind, value| {
         pii::rescrub(kind, value, &mut scrubbed)
     });
-    let data = batch.encode()?;
     let new = NewBatch {
         site: site.name.clone(),
-        session_id: batch.session_id,
-        page_view_id: batch.page_view_id,
+        session_id: batch.session_id.clone(),
+        page_view_id: batch.page_view_id.clone(),
         sequence: batch.sequence,
         start_time: batch.start_time,
         end_time: batch.end_time,
         received_at,
-        policy_digest: batch.policy_digest,
+        policy_digest: batch.policy_digest.clone(),
         content_sha256,
         events: u32::try_from(batch.events.len()).unwrap_or(u32::MAX),
         dropped: batch.dropped,
         scrubbed: u32::try_from(replaced).unwrap_or(u32::MAX),
-        data,
+        // Consumed: its ids are rewritten to wire form in place, no copy of
+        // the events (`Batch::encode` would copy them).
+        data: reticent_core::batch::gzip(&batch.into_msgpack())?,
     };
     let outcome = store.put_batch(&new).map_err(|e| {
         Refusal::new(
