@@ -133,7 +133,7 @@ describe('takeBatch cost on a large page', () => {
       for (let i = 0; i < 5; i++) {
         __probe.wasm.checkpoint();
         // Walked in slices on this large page: wait until it is buffered.
-        while (__probe.wasm.snapshotPending) await new Promise((res) => setTimeout(res, 0));
+        await window.snapshotted('the checkpoint');
         const t0 = performance.now();
         const flushed = window.recorder.flush();
         flushSyncMs.push(performance.now() - t0);

@@ -9,7 +9,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 /** The JS package's build output (`cd js && npm run build`); $RETICENT_DIST_DIR overrides it. */
 export const DIST_DIR = process.env.RETICENT_DIST_DIR || join(REPO_ROOT, 'js', 'dist');
 
-/** The golden batch fixture of the core crate (a valid wire-format v1 batch). */
+/** The golden batch fixture of the core crate (a valid wire-format v2 batch). */
 export const GOLDEN_BATCH = join(REPO_ROOT, 'crates', 'reticent-core', 'tests', 'fixtures', 'page-v2.batch');
 
 /**
