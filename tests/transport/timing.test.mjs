@@ -161,7 +161,7 @@ describe('takeBatch cost on a large page', () => {
         takeRawBatchMs: round(probe.takeBatchMs),
         rawBytes: probe.rawBytes,
         wireBytes: collector.accepted.map((b) => b.bytes),
-        // Includes the checkpoint() walk's slices (~30 ms each) that precede each flush.
+        // Includes the checkpoint() walk's slices (~20 ms each) that precede each flush.
         longestLongTaskMs: Math.round(Math.max(0, ...viaWorker.longTasksMs)),
       },
       grantConsentMs: round(probe.grantMs),

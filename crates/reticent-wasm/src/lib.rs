@@ -36,7 +36,7 @@
 //! callbacks detaches everything at once (`session.rs`); a callback's error is
 //! kept for `takeError`.
 //!
-//! The first snapshot is walked in slices of about 30 ms: the first slice runs
+//! The first snapshot is walked in slices of about 20 ms: the first slice runs
 //! inside `grantConsent` (a typical page is complete after it), the rest from
 //! zero-delay timers owned by the session. Until it is complete nothing is
 //! buffered (`takeBatch` returns `undefined`, interactions are not recorded);

@@ -45,8 +45,10 @@ pub(crate) const MAX_INCREMENTAL_EVENTS: usize = 20_000;
 /// before the buffer is replaced by a fresh snapshot.
 pub(crate) const MAX_INCREMENTAL_BYTES: usize = 8 * 1024 * 1024;
 
-/// Time budget of one slice of the first snapshot.
-pub(crate) const SLICE_MS: f64 = 30.0;
+/// Time budget of one slice of the first snapshot. 20 ms, not more: a slice
+/// that loses its core on a loaded machine stretches, and the last one also
+/// assembles the snapshot, yet no task may pass 50 ms (a long task).
+pub(crate) const SLICE_MS: f64 = 20.0;
 /// Structural changes tolerated while slicing before a synchronous snapshot.
 pub(crate) const MAX_RESTARTS: u32 = 3;
 /// Text and attribute records kept while slicing before a restart.

@@ -51,7 +51,7 @@ impl Recorder {
     /// Consent was given: starts a page view with the given ids (1 to 64
     /// characters of `[A-Za-z0-9_-]`): takes a full snapshot (buffered with a
     /// Meta event before this returns on a typical page; a large page is
-    /// walked in ~30 ms slices on timers and buffered when complete), then
+    /// walked in ~20 ms slices on timers and buffered when complete), then
     /// observes the page. On a page `privacy.excludePages` excludes, consent
     /// is granted but nothing is read or recorded (`excluded` reads `true`).
     /// A no-op while consent is already granted. Throws `INVALID_OPTION` for a bad id; if starting fails,
