@@ -227,7 +227,7 @@ export function buildMarkdown(r) {
   L.push('- **Large page.** Generated (`bench/lib/page.mjs`): a 400-card product grid with inline styles and images, a 500-row orders table, a checkout form '
     + '(text, e-mail, password, textarea, select, checkboxes, radios), navigation, media (video, audio, canvas, SVG), an open shadow root and a same-origin iframe.');
   L.push('- **Full snapshot time.** rrweb: from `record()` to its Meta + FullSnapshot events `JSON.stringify`\'d and gzip\'d (all synchronous). '
-    + 'Reticent: from `grantConsent()` to the first batch (Meta + FullSnapshot, gzip\'d MessagePack) handed to the `transport` hook. Reticent walks a large page in ~30 ms slices '
+    + 'Reticent: from `grantConsent()` to the first batch (Meta + FullSnapshot, gzip\'d MessagePack) handed to the `transport` hook. Reticent walks a large page in ~20 ms slices '
     + 'on zero-delay timers; the wrapper checks every 10 ms whether the walk is complete and sends the snapshot then (no flush is forced by the bench: this is what a site gets). '
     + 'Main-thread CPU is the `TaskDuration` delta over that span; the wall time includes the gaps between slices '
     + '(other tasks may run there: that is the point of slicing) and up to 10 ms of that check.');
@@ -274,6 +274,21 @@ export function buildMarkdown(r) {
     L.push('```');
     L.push(r.sizes.twiggyNamed.text.trimEnd());
     L.push('```');
+    L.push('');
+  }
+  if (r.sizes.perCrate) {
+    const pc = r.sizes.perCrate;
+    L.push(`Code per crate in that named copy (\`node bench/wasm-sizes.mjs\`; ${fmt(pc.functions)} functions). With LTO a function inlined into another counts for the one that kept its name: \`gzip_batch\` holds much of miniz_oxide, for instance.`);
+    L.push('');
+    L.push('| crate | code bytes | gzip -9 of its code alone | functions |');
+    L.push('|---|---:|---:|---:|');
+    for (const c of pc.crates.filter((c) => c.bytes >= 1024)) L.push(`| ${c.crate} | ${fmt(c.bytes)} | ${fmt(c.gzip)} | ${c.functions} |`);
+    L.push('');
+    L.push('Largest functions:');
+    L.push('');
+    L.push('| bytes | function |');
+    L.push('|---:|---|');
+    for (const f of pc.largest) L.push(`| ${fmt(f.bytes)} | \`${f.name.replace(/\|/g, '\\|').slice(0, 120)}\` |`);
     L.push('');
   }
   if (r.encoding) {

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { wasmSizes } from '../wasm-sizes.mjs';
 
 const gz = (buf) => gzipSync(buf, { level: 9 }).byteLength;
 
@@ -146,6 +147,8 @@ export async function measureSizes({ repoRoot, benchDir, buildDir, vendor }) {
   let twiggyNamed = { ok: false, why: 'js/pkg/reticent_bg.wasm or wasm-opt missing' };
   const named = buildNamedWasm(repoRoot, buildDir);
   if (named) twiggyNamed = twiggyTop(named);
+  // Per crate, with no tool to install (bench/wasm-sizes.mjs).
+  const perCrate = named ? wasmSizes(readFileSync(named), 15) : undefined;
   mkdirSync(buildDir, { recursive: true });
   writeFileSync(join(buildDir, 'sizes.json'), JSON.stringify({ entries, sections }, null, 1));
   return {
@@ -153,6 +156,7 @@ export async function measureSizes({ repoRoot, benchDir, buildDir, vendor }) {
     wasm: { bytes: wasm.byteLength, gzip: gz(wasm), sections },
     twiggy,
     twiggyNamed,
+    perCrate,
     modules: {
       reticentSlim: { bytes: reticentSlim.bytes, gzip: reticentSlim.gzip, inputs: reticentSlim.inputs.slice(0, 15) },
       reticentDefault: { bytes: reticentDefault.bytes, gzip: reticentDefault.gzip, inputs: reticentDefault.inputs.slice(0, 8) },
