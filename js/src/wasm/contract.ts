@@ -85,9 +85,8 @@ export interface WasmBindings {
   /** gzip of a `takeRawBatch` result: the wire bytes (on the calling thread). */
   gzipBatch(raw: Uint8Array): Uint8Array;
   /**
-   * What the compression worker needs: the compiled module (posted to the
-   * worker, which instantiates it with the same glue) and the worker's
-   * script. Absent: batches are compressed on the main thread.
+   * The compression worker's script (it gzips with the browser's
+   * `CompressionStream`). Absent: batches are compressed on the main thread.
    */
-  worker?: { readonly module: WebAssembly.Module; readonly source: string };
+  worker?: { readonly source: string };
 }
