@@ -11,6 +11,9 @@
 //   BENCH_SOAK_CONFIGS  which configurations soak (default reticent,rrweb-strict)
 //   BENCH_CONFIGS       comma-separated subset of the configurations
 //   BENCH_DUMP_DIR=D    every POSTed body written to D (<run>-<n>.bin) for analysis
+//   BENCH_RETICENT_B=D  a second build (a js/dist directory D) runs as configuration
+//                       reticent-b, interleaved with reticent: an A/B of a change in one
+//                       browser (BENCH_DRY=1 BENCH_CONFIGS=reticent,reticent-b)
 //   BENCH_DRY=1         a trial: results and report go to bench/.build/ (dry.json, benchmarks.md, benchmarks.svg)
 //   CHROMIUM_PATH       default /usr/bin/chromium
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -168,7 +171,7 @@ async function runOnce(browser, server, name, seconds) {
   await context.close();
 
   const longtasks = state.longtasks.filter((t) => t.start >= tStart && t.start <= tEnd);
-  const kind = name === 'reticent' ? 'reticent' : name === 'baseline' ? 'baseline' : 'rrweb';
+  const kind = name.startsWith('reticent') ? 'reticent' : name === 'baseline' ? 'baseline' : 'rrweb';
   const batches = server.batches(run);
   dumpBatches(run, batches);
   if (kind !== 'baseline' && batches[0] && captured[name] === undefined) captured[name] = batches[0].bytes;
@@ -240,6 +243,7 @@ async function main() {
     '/vendor/rrweb-record.min.js': { file: vendor.rrwebUmd },
     '/vendor/fflate-gzip.js': { file: vendor.fflatePath },
   };
+  if (process.env.BENCH_RETICENT_B) routes['/dist-b/reticent.js'] = { file: join(resolve(process.env.BENCH_RETICENT_B), 'reticent.js') };
   const server = await startBenchServer(routes);
   server.setPage = (path, html) => (routes[path] = { body: html });
   server.unsetPage = (path) => delete routes[path];
@@ -354,6 +358,7 @@ async function encodingOnly() {
     '/vendor/rrweb-record.min.js': { file: vendor.rrwebUmd },
     '/vendor/fflate-gzip.js': { file: vendor.fflatePath },
   };
+  if (process.env.BENCH_RETICENT_B) routes['/dist-b/reticent.js'] = { file: join(resolve(process.env.BENCH_RETICENT_B), 'reticent.js') };
   const server = await startBenchServer(routes);
   server.setPage = (path, html) => (routes[path] = { body: html });
   server.unsetPage = (path) => delete routes[path];

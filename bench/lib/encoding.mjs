@@ -42,7 +42,7 @@ export function analyseEncoding(captured) {
   for (const [name, body] of Object.entries(captured)) {
     const raw = gunzipSync(body);
     const entry = { sent: body.byteLength, raw: raw.byteLength, levels: levels(raw) };
-    if (name === 'reticent') {
+    if (name.startsWith('reticent')) {
       const batch = decodeMsgpack(raw);
       entry.format = 'MessagePack, maps with field names, node ids as deltas (wire format 2)';
       entry.keyBytes = keyBytes(batch, 1);

@@ -178,7 +178,8 @@ export function headFor(name, run) {
     tags = '<script src="/vendor/rrweb-record.min.js"></script><script src="/vendor/fflate-gzip.js"></script>';
   } else {
     cfg.kind = 'reticent';
-    tags = '<script src="/dist/reticent.js"></script>';
+    // reticent-b: the second build of an A/B (BENCH_RETICENT_B in run.mjs).
+    tags = `<script src="${name === 'reticent-b' ? '/dist-b' : '/dist'}/reticent.js"></script>`;
   }
   return `<script>(${harness.toString()})(${JSON.stringify(cfg)});</script>${tags}`;
 }
