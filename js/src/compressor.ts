@@ -107,6 +107,15 @@ export class Compressor {
     });
   }
 
+  /**
+   * Starts the worker now, if there is to be one, so that it has booted
+   * when the first batch comes (a large page's sliced snapshot). Only ever
+   * called after consent, like {@link compress}.
+   */
+  warm(): void {
+    this.ensureWorker();
+  }
+
   /** The wire bytes of `raw`, computed now on this thread (page exit, fallback); throws on failure. */
   compressNow(raw: Uint8Array): Uint8Array {
     const bytes = this.deps.gzip(raw);

@@ -32,6 +32,11 @@ export class CompressionPipeline {
     private readonly onFailure: (thrown: unknown) => void,
   ) {}
 
+  /** Starts the compression worker ahead of the first batch (see {@link Compressor.warm}). */
+  warm(): void {
+    this.compressor.warm();
+  }
+
   /** Batches taken and not yet delivered. */
   get length(): number {
     return this.jobs.length;

@@ -58,6 +58,31 @@ describe('Compressor', () => {
     assert.equal(c.mode, 'worker');
   });
 
+  it('warm() starts the worker before the first batch, which then uses it', async () => {
+    const { c, main, workers } = compressor();
+    c.warm();
+    assert.equal(workers.length, 1, 'started ahead of the batch');
+    c.warm();
+    assert.equal(workers.length, 1, 'once');
+    const got = track(c.compress(enc('batch-1')));
+    assert.equal(workers.length, 1, 'the warm worker compresses');
+    workers[0]!.ready();
+    workers[0]!.answer();
+    await settle();
+    assert.equal(batchText(got.value!), 'w:batch-1');
+    assert.deepEqual(main.log, []);
+  });
+
+  it('warm() without a worker does nothing: batches are compressed on the main thread', async () => {
+    const { c, main, workers } = compressor(() => undefined);
+    c.warm();
+    assert.equal(workers.length, 0);
+    const got = track(c.compress(enc('batch-1')));
+    await settle();
+    assert.equal(batchText(got.value!), 'batch-1');
+    assert.deepEqual(main.log, ['main:batch-1']);
+  });
+
   for (const [what, spawn] of [
     ['no Worker in this browser', () => undefined],
     [

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { ReticentError } from '../src/errors.js';
 import { validateOptions } from '../src/options.js';
 import { createRecorder, SNAPSHOT_CHECK_INTERVAL, type Recorder } from '../src/recorder.js';
-import { FakeWasm, ManualTimers, recordingSend, settle, type Method, fakeCompression } from './fakes.js';
+import { FakeWasm, FakeWorker, ManualTimers, recordingSend, settle, type Method, fakeCompression } from './fakes.js';
 
 interface Setup {
   wasm: FakeWasm;
@@ -93,6 +93,29 @@ describe('grantConsent', () => {
     assert.deepEqual(s.sent, ['snapshot id1 id2']);
     const periods = [...s.timers.live.values()].map((t) => t.ms);
     assert.ok(!periods.includes(SNAPSHOT_CHECK_INTERVAL), 'the check stops once the snapshot is sent');
+  });
+
+  it('starts the compression worker while a sliced snapshot is walked, never before consent', async () => {
+    const wasm = new FakeWasm();
+    wasm.sliceNextSnapshot = true;
+    const workers: FakeWorker[] = [];
+    const compression = { ...fakeCompression(), spawnWorker: () => (workers.push(new FakeWorker()), workers.at(-1)) };
+    const options = validateOptions({ endpoint: '/ingest', consent: 'manual', flushInterval: 1000 });
+    const { send, sent } = recordingSend();
+    const timers = new ManualTimers();
+    const recorder = createRecorder({ wasm, options, compression, send, timers, newId: () => 'id' });
+    await settle();
+    assert.equal(workers.length, 0, 'no worker before consent');
+    recorder.grantConsent();
+    assert.equal(workers.length, 1, 'booting while the page is walked');
+    wasm.finishSlicing();
+    timers.fireEvery(SNAPSHOT_CHECK_INTERVAL);
+    await settle();
+    assert.equal(workers.length, 1, 'the snapshot goes to that worker');
+    workers[0]!.ready();
+    workers[0]!.answer();
+    await settle();
+    assert.equal(sent.length, 1);
   });
 
   it('stops checking for a sliced snapshot on withdrawal, sending nothing', async () => {
