@@ -355,7 +355,9 @@ impl<'a> Walk<'a> {
         blocked: bool,
         rules: RuleDecision,
     ) -> ElementFacts {
-        let tag = read.local_name.to_ascii_lowercase();
+        // In place: an HTML element's local name is lower case already.
+        let mut tag = read.local_name;
+        tag.make_ascii_lowercase();
         let is_svg = read.is_svg;
         let mut attributes = read.attributes;
         for (name, value) in &mut attributes {

@@ -14,15 +14,19 @@ pub const INPUT_MASK: &str = "********";
 /// sentences keep their shape). Letters, digits and symbols of any script are
 /// replaced.
 pub fn mask_text(raw: &str) -> String {
-    raw.chars()
-        .map(|c| {
+    // Every character maps to itself or to the one-byte GLYPH: the output is
+    // never longer than the input, so one allocation holds it.
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        out.push(
             if c.is_whitespace() || (c.is_ascii_punctuation() && !is_glyph_like(c)) {
                 c
             } else {
                 GLYPH
-            }
-        })
-        .collect()
+            },
+        );
+    }
+    out
 }
 
 /// `*` in the input is itself replaced, so outputs stay uniform.
