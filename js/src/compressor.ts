@@ -1,11 +1,10 @@
 /**
  * The last step of producing a batch, gzip, off the main thread: a Web
- * Worker compresses the MessagePack bytes `takeRawBatch` returned with the
- * browser's `CompressionStream`. When no worker can run (no `Worker`, a CSP
- * without `worker-src blob:`, no `CompressionStream`), or the worker fails,
- * dies or stops answering, the page's own instance of the module compresses
- * them on the main thread (`gzipBatch`): a batch is always compressed, never
- * sent raw.
+ * Worker running the same WebAssembly module compresses the MessagePack
+ * bytes `takeRawBatch` returned. When no worker can run (no `Worker`, a CSP
+ * without `worker-src blob:`), or the worker fails, dies or stops answering,
+ * the page's own instance compresses them on the main thread, as before:
+ * a batch is always compressed, never sent raw.
  *
  * @packageDocumentation
  */

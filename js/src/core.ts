@@ -89,5 +89,5 @@ export function compressionOf(bindings: WasmBindings, inWorker = true): Compress
   const gzip = (raw: Uint8Array): Uint8Array => bindings.gzipBatch(raw);
   const worker = bindings.worker;
   if (worker === undefined || !inWorker) return { gzip };
-  return { gzip, spawnWorker: () => spawnBlobWorker(worker.source) };
+  return { gzip, spawnWorker: () => spawnBlobWorker(worker.source, worker.module) };
 }

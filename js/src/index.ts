@@ -37,10 +37,11 @@ export const init: InitFunction<ReticentOptions> = /* @__PURE__ */ createInit<Re
   keys: [],
   pick: () => undefined,
   load: async () => {
-    // Asynchronous compilation from bytes: no synchronous compile on the main thread.
+    // Asynchronous compilation from bytes: no synchronous compile on the main
+    // thread. The compiled module is kept for the compression worker.
     const module = await WebAssembly.compile(decodeBase64(wasmBase64));
     await initGlue({ module_or_path: module });
-    return { Recorder: WasmRecorder, gzipBatch, worker: { source: workerSource } };
+    return { Recorder: WasmRecorder, gzipBatch, worker: { module, source: workerSource } };
   },
 });
 

@@ -52,9 +52,10 @@ export const init: InitFunction<SlimOptions> = /* @__PURE__ */ createInit<SlimOp
     throw invalid('wasmUrl', 'expected the URL of reticent.wasm (a string or a URL)', url);
   },
   load: async (wasmUrl) => {
+    // Compiled here (not by the glue) so the compression worker gets the same module.
     const module = await compileFromUrl(wasmUrl);
     await initGlue({ module_or_path: module });
-    return { Recorder: WasmRecorder, gzipBatch, worker: { source: workerSource } };
+    return { Recorder: WasmRecorder, gzipBatch, worker: { module, source: workerSource } };
   },
 });
 

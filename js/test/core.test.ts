@@ -113,10 +113,11 @@ describe('createInit', () => {
 });
 
 describe('compressionOf', () => {
+  const module = {} as WebAssembly.Module;
   it('offers the worker when the entry inlined one and compressInWorker is true; always the main-thread gzip', () => {
     const { bindings } = fakeBindings();
     assert.equal(compressionOf(bindings).spawnWorker, undefined, 'no worker script: main thread only');
-    const withWorker = { ...bindings, worker: { source: '/* worker */' } };
+    const withWorker = { ...bindings, worker: { module, source: '/* worker */' } };
     assert.equal(typeof compressionOf(withWorker).spawnWorker, 'function');
     assert.equal(compressionOf(withWorker, false).spawnWorker, undefined, 'compressInWorker: false');
     assert.equal(typeof compressionOf(withWorker, false).gzip, 'function');

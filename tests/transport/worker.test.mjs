@@ -117,7 +117,7 @@ describe('compression in a Web Worker', () => {
     await page.context().close();
   });
 
-  it("(b') a strict CSP with worker-src blob: the worker compresses (no main-thread gzip)", async () => {
+  it("(b') a strict CSP with worker-src blob: the worker instantiates the module and compresses (no main-thread gzip)", async () => {
     const before = collector.accepted.length;
     const { page, allErrors, consoleErrors } = await openPage(browser);
     await page.goto(`${collector.origin}/csp-blob`);

@@ -2,10 +2,10 @@
 //!
 //! `Recorder.takeRawBatch` returns a batch as MessagePack; `gzipBatch` turns
 //! it into the wire bytes, byte for byte what `Recorder.takeBatch` returns.
-//! It touches no recorder state and no DOM. The JS package gzips in a Web
-//! Worker with the browser's `CompressionStream`, and calls this on the main
-//! thread as the fallback (no worker allowed, no `CompressionStream`, or the
-//! worker failed) and on page exit, where the bytes are needed at once.
+//! It touches no recorder state and no DOM, so the JS package runs it in a
+//! Web Worker that instantiated this same module, and on the main thread
+//! only as the fallback (no worker allowed, or the worker failed) and on
+//! page exit.
 
 use reticent_core::batch;
 use wasm_bindgen::prelude::*;

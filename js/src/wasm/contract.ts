@@ -85,8 +85,9 @@ export interface WasmBindings {
   /** gzip of a `takeRawBatch` result: the wire bytes (on the calling thread). */
   gzipBatch(raw: Uint8Array): Uint8Array;
   /**
-   * The compression worker's script (it gzips with the browser's
-   * `CompressionStream`). Absent: batches are compressed on the main thread.
+   * What the compression worker needs: the compiled module (posted to the
+   * worker, which instantiates it with the same glue) and the worker's
+   * script. Absent: batches are compressed on the main thread.
    */
-  worker?: { readonly source: string };
+  worker?: { readonly module: WebAssembly.Module; readonly source: string };
 }

@@ -12,6 +12,9 @@ export default function init(
   module_or_path?: { module_or_path: InitInput | Promise<InitInput> } | InitInput | Promise<InitInput>,
 ): Promise<unknown>;
 
+/** Instantiates the module synchronously (the compression worker does). */
+export function initSync(module: { module: WebAssembly.Module | BufferSource }): unknown;
+
 /** gzip of a `takeRawBatch` result. */
 export function gzipBatch(raw: Uint8Array): Uint8Array;
 

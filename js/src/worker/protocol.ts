@@ -1,19 +1,19 @@
 /**
  * The messages between the page and the compression worker.
  *
- * The page sends `init` once, then one `gzip` per batch; the worker
- * answers every `gzip` with `done` or `failed` (same `id`), and says
- * `ready` once it can compress or `fatal` if it cannot (no
- * `CompressionStream`). Jobs are answered in the order they were sent.
+ * The page sends the compiled module once (`init`), then one `gzip` per
+ * batch; the worker answers every `gzip` with `done` or `failed` (same
+ * `id`), and says `ready` once the module is instantiated or `fatal` if it
+ * cannot be. Jobs are answered in the order they were sent.
  *
  * @packageDocumentation
  */
 
 /** Page → worker. */
 export type ToWorker =
-  /** Get ready to compress. */
-  | { readonly type: 'init' }
-  /** Compress one batch (MessagePack from `takeRawBatch`). */
+  /** The module the page instantiated; the worker instantiates it with the same glue. */
+  | { readonly type: 'init'; readonly module: WebAssembly.Module }
+  /** Compress one batch (MessagePack from `takeRawBatch`) with `gzipBatch`. */
   | { readonly type: 'gzip'; readonly id: number; readonly raw: Uint8Array };
 
 /** Worker → page. */

@@ -13,11 +13,11 @@
 import type { WorkerLike } from '../compressor.js';
 
 /**
- * A worker running `source`, already sent `init`, or `undefined` where
- * workers or blob URLs do not exist. Throws what `new Worker` throws (e.g.
- * a CSP violation in some browsers).
+ * A worker running `source`, already sent `module` to instantiate, or
+ * `undefined` where workers or blob URLs do not exist. Throws what `new
+ * Worker` throws (e.g. a CSP violation in some browsers).
  */
-export function spawnBlobWorker(source: string): WorkerLike | undefined {
+export function spawnBlobWorker(source: string, module: WebAssembly.Module): WorkerLike | undefined {
   const g = globalThis as {
     Worker?: new (url: string, options?: { name?: string }) => WorkerLike;
     Blob?: typeof Blob;
@@ -36,7 +36,7 @@ export function spawnBlobWorker(source: string): WorkerLike | undefined {
     g.URL.revokeObjectURL(url);
   }
   try {
-    worker.postMessage({ type: 'init' });
+    worker.postMessage({ type: 'init', module });
   } catch (thrown) {
     worker.terminate();
     throw thrown;
