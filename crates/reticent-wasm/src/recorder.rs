@@ -138,7 +138,7 @@ impl Recorder {
     #[wasm_bindgen(js_name = takeBatch)]
     pub fn take_batch(&mut self, dropped: Option<u32>) -> Result<Option<Vec<u8>>, ReticentError> {
         match self.take_raw_batch(dropped)? {
-            Some(raw) => Ok(Some(crate::compress::gzip_batch(&raw)?)),
+            Some(raw) => Ok(Some(crate::compress::gzip_batch(&raw, None)?)),
             None => Ok(None),
         }
     }
@@ -465,7 +465,7 @@ mod browser_tests {
             .unwrap());
         assert!(r.record_trigger(JsValue::UNDEFINED).unwrap());
         let raw = r.take_raw_batch(None).unwrap().expect("a batch");
-        let wire = crate::compress::gzip_batch(&raw).unwrap();
+        let wire = crate::compress::gzip_batch(&raw, None).unwrap();
         let batch = Batch::decode(&wire, &DecodeLimits::default()).unwrap();
         let triggers: Vec<_> = batch
             .events

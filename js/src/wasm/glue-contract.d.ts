@@ -15,8 +15,8 @@ export default function init(
 /** Instantiates the module synchronously (the compression worker does). */
 export function initSync(module: { module: WebAssembly.Module | BufferSource }): unknown;
 
-/** gzip of a `takeRawBatch` result. */
-export function gzipBatch(raw: Uint8Array): Uint8Array;
+/** gzip of a `takeRawBatch` result, at `level` (0–9; default 6). */
+export function gzipBatch(raw: Uint8Array, level?: number | null): Uint8Array;
 
 /** The core's recorder. */
 export class Recorder {

@@ -267,8 +267,12 @@ pub fn gzip(raw: &[u8]) -> Result<Vec<u8>, CoreError> {
 /// The gzip level of [`Batch::encode`] and [`gzip`].
 pub const DEFAULT_GZIP_LEVEL: u32 = 6;
 
-/// [`gzip`] with an explicit level (0–9).
-fn gzip_with_level(raw: &[u8], level: u32) -> Result<Vec<u8>, CoreError> {
+/// The smallest output (the compression worker's level: off the main thread,
+/// the extra time costs the page nothing and saves about 14 % of the bytes).
+pub const BEST_GZIP_LEVEL: u32 = 9;
+
+/// [`gzip`] with an explicit level (0–9; above 9 is 9).
+pub fn gzip_with_level(raw: &[u8], level: u32) -> Result<Vec<u8>, CoreError> {
     gzip::gzip(raw, level)
 }
 
