@@ -196,7 +196,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
   /** Pending events that are not activity: the snapshot a checkpoint buffered. */
   let baseline = 0;
   let queue: BatchQueue | undefined;
-  /** Batches being compressed (created at the first batch: nothing exists before consent). */
+  /** Batches being compressed (created at the first batch, or while a sliced snapshot is walked: nothing exists before consent). */
   let pipeline: CompressionPipeline | undefined;
   /** The on-trigger mode's closed segments, while waiting for the trigger. */
   let kept: TriggerWindow | undefined;
