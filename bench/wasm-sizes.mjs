@@ -42,7 +42,9 @@ function reader(bytes) {
   return r;
 }
 
-/** The function index space's imports count, each body's size, and the names. */
+const SECTION_NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount', 'tag'];
+
+/** The sections (name and size), the imported functions' count, each body, and the function names. */
 function parse(bytes) {
   const r = reader(bytes);
   r.at = 8;
@@ -53,12 +55,11 @@ function parse(bytes) {
   while (r.at < bytes.length) {
     const id = r.byte();
     const size = r.u32();
-    const start = r.at;
-    const end = start + size;
-    let label = `section ${id}`;
+    const end = r.at + size;
+    let name = SECTION_NAMES[id] ?? `unknown(${id})`;
     if (id === 0) {
-      label = `custom "${r.name()}"`;
-      if (label === 'custom "name"') {
+      name = `custom "${r.name()}"`;
+      if (name === 'custom "name"') {
         while (r.at < end) {
           const sub = r.byte();
           const subSize = r.u32();
@@ -71,7 +72,6 @@ function parse(bytes) {
         }
       }
     } else if (id === 2) {
-      label = 'import';
       const count = r.u32();
       for (let i = 0; i < count; i++) {
         r.name();
@@ -98,20 +98,22 @@ function parse(bytes) {
         }
       }
     } else if (id === 10) {
-      label = 'code';
       const count = r.u32();
       for (let i = 0; i < count; i++) {
         const len = r.u32();
         bodies.push({ index: imported + i, size: len, start: r.at });
         r.at += len;
       }
-    } else if (id === 11) {
-      label = 'data';
     }
-    sections.push({ label, size });
+    sections.push({ name, bytes: size });
     r.at = end;
   }
   return { bodies, names, sections };
+}
+
+/** Sections of a wasm module: name (custom sections by name) and size. */
+export function wasmSections(bytes) {
+  return parse(bytes).sections;
 }
 
 /** A symbol as a readable path without its hash (legacy-mangled `_ZN…E` decoded). */
@@ -191,7 +193,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`${file}: ${kib(r.bytes)} raw, ${kib(r.gzip)} gzip -9, ${r.functions} functions\n`);
   console.log('sections:');
-  for (const s of r.sections) console.log(`  ${s.label.padEnd(28)} ${String(s.size).padStart(8)}`);
+  for (const s of r.sections) console.log(`  ${s.name.padEnd(28)} ${String(s.bytes).padStart(8)}`);
   console.log("\ncode per crate (body bytes, and gzip -9 of the crate's bodies together):");
   for (const c of r.crates) {
     console.log(`  ${c.crate.padEnd(28)} ${String(c.bytes).padStart(8)} ${String(c.gzip).padStart(8)}  (${c.functions} fns)`);

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { wasmSizes } from '../wasm-sizes.mjs';
+import { wasmSections, wasmSizes } from '../wasm-sizes.mjs';
 
 const gz = (buf) => gzipSync(buf, { level: 9 }).byteLength;
 
@@ -41,36 +41,6 @@ async function analyse(build, options) {
     .sort((a, b) => b.bytes - a.bytes);
   const text = result.outputFiles[0].contents;
   return { bytes: text.byteLength, gzip: gz(text), inputs };
-}
-
-/** Sections of a wasm module: id, name (custom sections by name), size. */
-export function wasmSections(bytes) {
-  const NAMES = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount', 'tag'];
-  let pos = 8;
-  const leb = () => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = bytes[pos++];
-      result += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((b & 0x80) === 0) return result;
-    }
-  };
-  const sections = [];
-  while (pos < bytes.length) {
-    const id = bytes[pos++];
-    const size = leb();
-    const start = pos;
-    let name = NAMES[id] ?? `unknown(${id})`;
-    if (id === 0) {
-      const len = leb();
-      name = `custom "${Buffer.from(bytes.subarray(pos, pos + len)).toString('utf8')}"`;
-    }
-    sections.push({ name, bytes: size });
-    pos = start + size;
-  }
-  return sections;
 }
 
 /** `twiggy top -n 25` of a module (its text), or why it could not run. */
