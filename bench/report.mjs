@@ -234,9 +234,9 @@ export function buildMarkdown(r) {
     + '(text, e-mail, password, textarea, select, checkboxes, radios), navigation, media (video, audio, canvas, SVG), an open shadow root and a same-origin iframe.');
   L.push('- **Full snapshot time.** rrweb: from `record()` to its Meta + FullSnapshot events `JSON.stringify`\'d and gzip\'d (all synchronous). '
     + 'Reticent: from `grantConsent()` to the first batch (Meta + FullSnapshot, gzip\'d MessagePack) handed to the `transport` hook. Reticent walks a large page in ~20 ms slices '
-    + 'on zero-delay timers; the wrapper checks every 10 ms whether the walk is complete and sends the snapshot then (no flush is forced by the bench: this is what a site gets). '
+    + 'on zero-delay timers; the wrapper checks every 4 ms whether the walk is complete and sends the snapshot then (no flush is forced by the bench: this is what a site gets). '
     + 'Main-thread CPU is the `TaskDuration` delta over that span; the wall time includes the gaps between slices '
-    + '(other tasks may run there: that is the point of slicing) and up to 10 ms of that check.');
+    + '(other tasks may run there: that is the point of slicing), up to 4 ms of that check, and the compression worker\'s gzip of the batch.');
   L.push(`- **Activity.** After the snapshot, the page's mutation script runs every animation frame (3 list items added and old ones removed in a scroll box, 5 table cells' text, 5 cards' class, `
     + 'style and attribute, a counter, text in the shadow root and in the iframe), while Playwright, paced at one slot per second, moves the mouse (8 paths of 5 steps), scrolls the wheel, '
     + `and every other second focuses a form field and types 7 characters. ${r.settings.seconds} s per run; then the recorder flushes and the bench waits for every POST.`);

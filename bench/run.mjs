@@ -358,7 +358,6 @@ async function encodingOnly() {
     '/vendor/rrweb-record.min.js': { file: vendor.rrwebUmd },
     '/vendor/fflate-gzip.js': { file: vendor.fflatePath },
   };
-  if (process.env.BENCH_RETICENT_B) routes['/dist-b/reticent.js'] = { file: join(resolve(process.env.BENCH_RETICENT_B), 'reticent.js') };
   const server = await startBenchServer(routes);
   server.setPage = (path, html) => (routes[path] = { body: html });
   server.unsetPage = (path) => delete routes[path];

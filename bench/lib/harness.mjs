@@ -151,7 +151,7 @@ function harness(cfg) {
         t0 = now();
         rec.grantConsent();
         // A large page's snapshot is walked in slices on timers; the wrapper
-        // checks every 50 ms whether it is complete and sends it then. No
+        // checks every 4 ms whether it is complete and sends it then. No
         // flush is forced: this is what a site gets.
         const first = await gotFirst;
         return { snapshotMs: first.at - t0, snapshotBytes: first.bytes, firstSequence: first.sequence };
