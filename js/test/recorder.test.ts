@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import type { CompressionDeps } from '../src/compressor.js';
 import { ReticentError } from '../src/errors.js';
 import { validateOptions } from '../src/options.js';
 import { createRecorder, SNAPSHOT_CHECK_INTERVAL, type Recorder } from '../src/recorder.js';
@@ -13,7 +14,9 @@ interface Setup {
   recorder: Recorder;
 }
 
-function setup(opts: { send?: ReturnType<typeof recordingSend>; onError?: (e: ReticentError) => void; newId?: () => string } = {}): Setup {
+function setup(
+  opts: { send?: ReturnType<typeof recordingSend>; onError?: (e: ReticentError) => void; newId?: () => string; compression?: CompressionDeps } = {},
+): Setup {
   const wasm = new FakeWasm();
   const timers = new ManualTimers();
   const { send, sent } = opts.send ?? recordingSend();
@@ -22,7 +25,7 @@ function setup(opts: { send?: ReturnType<typeof recordingSend>; onError?: (e: Re
   const options = validateOptions({ endpoint: '/ingest', consent: 'manual', flushInterval: 1000, onError });
   let n = 0;
   const newId = opts.newId ?? (() => `id${++n}`);
-  const recorder = createRecorder({ wasm, options, compression: fakeCompression(), send, timers, newId });
+  const recorder = createRecorder({ wasm, options, compression: opts.compression ?? fakeCompression(), send, timers, newId });
   return { wasm, timers, sent, errors, recorder };
 }
 
@@ -96,26 +99,21 @@ describe('grantConsent', () => {
   });
 
   it('starts the compression worker while a sliced snapshot is walked, never before consent', async () => {
-    const wasm = new FakeWasm();
-    wasm.sliceNextSnapshot = true;
     const workers: FakeWorker[] = [];
-    const compression = { ...fakeCompression(), spawnWorker: () => (workers.push(new FakeWorker()), workers.at(-1)) };
-    const options = validateOptions({ endpoint: '/ingest', consent: 'manual', flushInterval: 1000 });
-    const { send, sent } = recordingSend();
-    const timers = new ManualTimers();
-    const recorder = createRecorder({ wasm, options, compression, send, timers, newId: () => 'id' });
+    const s = setup({ compression: { ...fakeCompression(), spawnWorker: () => (workers.push(new FakeWorker()), workers.at(-1)) } });
+    s.wasm.sliceNextSnapshot = true;
     await settle();
     assert.equal(workers.length, 0, 'no worker before consent');
-    recorder.grantConsent();
+    s.recorder.grantConsent();
     assert.equal(workers.length, 1, 'booting while the page is walked');
-    wasm.finishSlicing();
-    timers.fireEvery(SNAPSHOT_CHECK_INTERVAL);
+    s.wasm.finishSlicing();
+    s.timers.fireEvery(SNAPSHOT_CHECK_INTERVAL);
     await settle();
     assert.equal(workers.length, 1, 'the snapshot goes to that worker');
     workers[0]!.ready();
     workers[0]!.answer();
     await settle();
-    assert.equal(sent.length, 1);
+    assert.equal(s.sent.length, 1);
   });
 
   it('stops checking for a sliced snapshot on withdrawal, sending nothing', async () => {
