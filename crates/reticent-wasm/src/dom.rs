@@ -108,7 +108,7 @@ export function reticent_rule_attributes(el, block, mask, unmask) {
 extern "C" {
     fn reticent_read_element(el: &Element) -> Option<String>;
     fn reticent_read_node(node: &Node) -> Option<String>;
-    fn reticent_resolve(raw: &str, base: &str) -> Option<String>;
+    fn reticent_resolve(raw: &str, base: &JsValue) -> Option<String>;
     fn reticent_record_kind(record: &JsValue) -> u32;
     fn reticent_read_light(el: &Element) -> Option<String>;
     #[wasm_bindgen(catch)]
@@ -189,7 +189,7 @@ pub(crate) fn read_element(el: &Element) -> ElementRead {
 
 /// `raw` resolved against `base` as the URL parser does (`href`); `None`
 /// when it cannot be: one crossing, no `URL` object kept on the wasm side.
-pub(crate) fn resolve_url(raw: &str, base: &str) -> Option<String> {
+pub(crate) fn resolve_url(raw: &str, base: &JsValue) -> Option<String> {
     reticent_resolve(raw, base)
 }
 

@@ -6,7 +6,8 @@
 //!
 //! - Children are read with `firstChild` / `nextSibling`, one node at a time.
 //! - URL attributes are resolved against `document.baseURI` before the engine
-//!   sanitises them (an unparsable value is passed raw; the engine drops it).
+//!   sanitises them (an unparsable value is passed raw; the engine drops it),
+//!   except on placeholders, which keep no URL.
 //! - The text of a `<style>` is sanitised as CSS, all other text is masked
 //!   unless the site's rules unmask it (`rules.rs`: each element's decision
 //!   follows from its parent's, carried down in a [`Scope`]; the engine then
@@ -37,7 +38,7 @@ use reticent_core::privacy::{
     is_url_attribute, ElementFacts, PrivacyEngine, RuleDecision, TextContext,
 };
 use reticent_core::CoreError;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Document, DocumentType, Element, HtmlIFrameElement, HtmlInputElement, HtmlSelectElement,
     HtmlTextAreaElement, Node, ShadowRoot,
@@ -106,7 +107,7 @@ pub(crate) fn subtree(
         engine,
         rules,
         mirror,
-        base: doc.and_then(|d| d.base_uri().ok().flatten()),
+        base: doc.as_ref().and_then(base_of),
         shadow_roots: Vec::new(),
         iframes: Vec::new(),
         root_id,
@@ -121,10 +122,8 @@ pub(crate) fn resolve_attribute(el: &Element, name: &str, value: String) -> Stri
     if !is_url_attribute(name) {
         return value;
     }
-    let base = el
-        .owner_document()
-        .and_then(|d| d.base_uri().ok().flatten());
-    resolve(base.as_deref(), value)
+    let base = el.owner_document().as_ref().and_then(base_of);
+    resolve(base.as_ref(), value)
 }
 
 /// The first step of serialising a node.
@@ -144,8 +143,9 @@ struct Walk<'a> {
     engine: &'a PrivacyEngine,
     rules: &'a Rules,
     mirror: &'a mut Mirror,
-    /// `document.baseURI`, for resolving URL attributes.
-    base: Option<String>,
+    /// `document.baseURI`, for resolving URL attributes (a JS string, so it
+    /// is not decoded again for every URL).
+    base: Option<JsValue>,
     /// Open shadow roots met, for the mutation observer.
     shadow_roots: Vec<ShadowRoot>,
     /// Iframes met, whose documents the session attaches.
@@ -165,7 +165,7 @@ impl<'a> Walk<'a> {
             engine,
             rules,
             mirror,
-            base: doc.base_uri().ok().flatten(),
+            base: base_of(doc),
             shadow_roots: Vec::new(),
             iframes: Vec::new(),
             root_id: None,
@@ -359,12 +359,7 @@ impl<'a> Walk<'a> {
         let mut tag = read.local_name;
         tag.make_ascii_lowercase();
         let is_svg = read.is_svg;
-        let mut attributes = read.attributes;
-        for (name, value) in &mut attributes {
-            if is_url_attribute(name) {
-                *value = self.resolve(std::mem::take(value));
-            }
-        }
+        let attributes = read.attributes;
         let is_input = tag == "input";
         self.rules
             .note_if_password_attributes(el, &tag, &attributes);
@@ -389,17 +384,25 @@ impl<'a> Walk<'a> {
                 _ => None,
             };
         }
-        // Only placeholders need a size, and measuring costs a layout.
+        // Only placeholders need a size, and measuring costs a layout. A
+        // placeholder keeps no URL, so only other elements resolve theirs
+        // (a crossing and a parse each: 400 product images on the bench page).
         if self.engine.blocks(&facts) {
             let r = el.get_bounding_client_rect();
             (facts.width, facts.height) = (r.width(), r.height());
+        } else {
+            for (name, value) in &mut facts.attributes {
+                if is_url_attribute(name) {
+                    *value = self.resolve(std::mem::take(value));
+                }
+            }
         }
         facts
     }
 
     /// `raw` resolved against the document base.
     fn resolve(&self, raw: String) -> String {
-        resolve(self.base.as_deref(), raw)
+        resolve(self.base.as_ref(), raw)
     }
 }
 
@@ -450,9 +453,14 @@ fn sheet_css(sheet: web_sys::CssStyleSheet) -> Option<String> {
     (!css.is_empty()).then_some(css)
 }
 
+/// `doc.baseURI` as a JS string.
+fn base_of(doc: &Document) -> Option<JsValue> {
+    doc.base_uri().ok().flatten().map(|b| JsValue::from_str(&b))
+}
+
 /// `raw` resolved against `base`; unchanged when it is empty or cannot be
 /// resolved.
-fn resolve(base: Option<&str>, raw: String) -> String {
+fn resolve(base: Option<&JsValue>, raw: String) -> String {
     let (Some(base), false) = (base, raw.trim().is_empty()) else {
         return raw;
     };
@@ -512,7 +520,7 @@ fn form_state(el: &Element, tag: &str) -> (Option<String>, Option<bool>) {
 /// slices (see `Live::step`). Open shadow roots met are reported at once, so
 /// changes inside them are observed from then on.
 pub(crate) struct SlicedWalk {
-    base: Option<String>,
+    base: Option<JsValue>,
     stack: Vec<Frame>,
     shadow_roots: Vec<ShadowRoot>,
     iframes: Vec<HtmlIFrameElement>,
@@ -543,7 +551,7 @@ impl SlicedWalk {
     pub(crate) fn new(doc: &Document, mirror: &mut Mirror) -> Result<Self, CoreError> {
         let doc_id = mirror.assign(doc)?;
         Ok(SlicedWalk {
-            base: doc.base_uri().ok().flatten(),
+            base: base_of(doc),
             stack: vec![Frame {
                 node: None,
                 el: None,
