@@ -73,8 +73,16 @@ mod patch;
 mod recorder;
 mod rules;
 mod session;
+// Installed on wasm32 only; native builds compile it for its unit tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod slab;
 mod snapshot;
 mod strict;
+
+// Small blocks by size class (see slab.rs); the system allocator for the rest.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: slab::Slab<std::alloc::System> = slab::Slab::new(std::alloc::System);
 
 pub use compress::gzip_batch;
 pub use error::ReticentError;
