@@ -4,10 +4,10 @@
 //! tag, attribute names and values, child list), and most die when the batch
 //! is encoded. The default allocator of `wasm32-unknown-unknown` (dlmalloc)
 //! was the single largest wasm item of the snapshot's profile (see
-//! `docs/benchmarks.md`). Here a block of at most [`MAX_SMALL`] bytes comes
-//! from a free list of its size class, or else is cut from a 64 KiB chunk by
+//! `bench/results/profile.md`). Here a block of at most [`MAX_SMALL`] bytes comes
+//! from a free list of its size class, or else is cut from a 256 KiB chunk by
 //! moving a pointer; freeing pushes it back on its class's list. Everything
-//! else (and any alignment above 16) goes to the system allocator unchanged.
+//! else (and any alignment above 8) goes to the system allocator unchanged.
 //!
 //! Chunks are never given back, like the module's memory itself: a freed
 //! block is reused by the next block of its class, so a steady session (the
@@ -22,14 +22,20 @@ use std::alloc::{GlobalAlloc, Layout};
 use std::cell::UnsafeCell;
 use std::ptr;
 
-/// Size-class step and the alignment every small block has.
+/// Size-class step.
 const STEP: usize = 16;
+/// The alignment every small block has (chunks are asked with it, and blocks
+/// are multiples of [`STEP`]): dlmalloc's own, so a chunk costs a plain
+/// `malloc` rather than a `memalign`.
+const ALIGN: usize = 8;
 /// Number of size classes: 16, 32, …, 256 bytes.
 const CLASSES: usize = 16;
 /// The largest block served from the size classes.
 const MAX_SMALL: usize = STEP * CLASSES;
-/// Bytes asked of the system allocator at a time for small blocks.
-const CHUNK: usize = 64 * 1024;
+/// Bytes asked of the system allocator at a time for small blocks. Each
+/// chunk grows the module's memory (a runtime call, and the JS glue then
+/// renews its views of the memory), so chunks are not made smaller.
+const CHUNK: usize = 256 * 1024;
 
 /// A size-class allocator over `A`, which serves everything else.
 pub(crate) struct Slab<A> {
@@ -64,7 +70,7 @@ impl<A> Slab<A> {
 
 /// The size class of `layout`, or `None` for the system allocator.
 fn class_of(layout: Layout) -> Option<usize> {
-    if layout.align() > STEP || layout.size() > MAX_SMALL {
+    if layout.align() > ALIGN || layout.size() > MAX_SMALL {
         return None;
     }
     Some(layout.size().max(1).div_ceil(STEP) - 1)
@@ -84,7 +90,7 @@ impl<A: GlobalAlloc> Slab<A> {
             // The old chunk's rest (under 256 bytes) is left unused.
             let chunk = self
                 .backing
-                .alloc(Layout::from_size_align_unchecked(CHUNK, STEP));
+                .alloc(Layout::from_size_align_unchecked(CHUNK, ALIGN));
             if chunk.is_null() {
                 return chunk;
             }
@@ -103,7 +109,7 @@ impl<A: GlobalAlloc> Slab<A> {
     }
 }
 
-// SAFETY: small blocks are distinct STEP-aligned ranges of chunks that are
+// SAFETY: small blocks are distinct ALIGN-aligned ranges of chunks that are
 // never freed, handed out at most once until freed with the layout's class;
 // everything else is the backing allocator's own contract.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Slab<A> {
@@ -153,9 +159,9 @@ mod tests {
         assert_eq!(class_of(layout(1, 1)), Some(0));
         assert_eq!(class_of(layout(16, 8)), Some(0));
         assert_eq!(class_of(layout(17, 1)), Some(1));
-        assert_eq!(class_of(layout(MAX_SMALL, 16)), Some(CLASSES - 1));
+        assert_eq!(class_of(layout(MAX_SMALL, 8)), Some(CLASSES - 1));
         assert_eq!(class_of(layout(MAX_SMALL + 1, 1)), None);
-        assert_eq!(class_of(layout(8, 32)), None);
+        assert_eq!(class_of(layout(8, 16)), None);
     }
 
     #[test]
