@@ -127,7 +127,7 @@ async function main() {
       + 'Reticent loaded through the slim entry with the shipped module\'s twin that keeps function names (`wasm-opt -Oz -g`). '
       + 'Self time is per function (not including callees); wasm function names lose their hash suffix. One run on a shared 2-core machine: read proportions, not absolutes.',
     '',
-    table('Full snapshot (grantConsent → first batch at the transport, flush forced every turn of the event loop)', selfTimes(snapshot), 'Includes the slices of the walk and the encoding of the batch (`takeBatch`).'),
+    table('Full snapshot (grantConsent → first batch at the transport; no flush forced, as on a site)', selfTimes(snapshot), 'Includes the slices of the walk and the encoding of the batch (`takeBatch`).'),
     table(`Scripted activity (${SECONDS} s, the mutation workload running)`, selfTimes(activity), 'The page\'s own work is in this profile too: its mutation script ("page and harness scripts"), and DOM calls it makes (`insertBefore`, `removeChild`, `createElement`, `setAttribute`) among the native rows. Style, layout and paint are in "(program)". `decode` is `TextDecoder.decode` (strings from wasm to JS); `__wbg_*` are wasm-bindgen\'s glue for each DOM call the module makes.'),
   ].join('\n');
   mkdirSync(join(benchDir, 'results'), { recursive: true });

@@ -193,7 +193,7 @@ export function buildMarkdown(r) {
     const l = ret ? soakLine(ret) : undefined;
     const flat = l && Math.abs(l.growth) < 0.05 * l.second.total;
     const long = r.settings.soakSeconds >= 600;
-    L.push(`| Memory flat over a 10-minute session | ${parts.join('; ')} (JS heap + wasm memory after forced GC, soak of ${r.settings.soakSeconds} s) | ${flat ? (long ? '**met**' : '**flat so far**: ') : '**not met**: '}${long ? '' : `only ${r.settings.soakSeconds} s measured; rerun with \`BENCH_SOAK_SECONDS=600\``} |`);
+    L.push(`| Memory flat over a 10-minute session | ${parts.join('; ')} (JS heap + wasm memory after forced GC, soak of ${r.settings.soakSeconds} s) | ${flat ? (long ? '**met**' : '**flat so far**') : '**not met**'}${long ? '' : `: only ${r.settings.soakSeconds} s measured; rerun with \`BENCH_SOAK_SECONDS=600\``} |`);
   } else {
     L.push('| Memory flat over a 10-minute session | not measured in this run (BENCH_SOAK_SECONDS=0) | not measured |');
   }
