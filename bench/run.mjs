@@ -197,7 +197,7 @@ async function runOnce(browser, server, name, seconds) {
     longtaskMax: longtasks.reduce((m, t) => Math.max(m, t.duration), 0),
     longtasksOver50: longtasks.filter((t) => t.duration > 50).length,
     // Tasks from consent (or record()) to the activity; those before are the
-    // page's load and init(), which the baseline page has too (but for init).
+    // end of the page's load (the baseline page has it too) and init().
     snapshotLongtaskMax: state.longtasks.filter((t) => t.start >= tSnap && t.start < tStart).reduce((m, t) => Math.max(m, t.duration), 0),
     setupLongtaskMax: state.longtasks.filter((t) => t.start < tSnap).reduce((m, t) => Math.max(m, t.duration), 0),
     batches: decoded.length,
