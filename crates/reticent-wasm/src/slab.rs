@@ -32,9 +32,9 @@ const ALIGN: usize = 8;
 const CLASSES: usize = 16;
 /// The largest block served from the size classes.
 const MAX_SMALL: usize = STEP * CLASSES;
-/// Bytes asked of the system allocator at a time for small blocks. Each
-/// chunk grows the module's memory (a runtime call, and the JS glue then
-/// renews its views of the memory), so chunks are not made smaller.
+/// Bytes asked of the system allocator at a time for small blocks. A new
+/// chunk usually grows the module's memory (a runtime call, and the JS glue
+/// then renews its views of the memory), so chunks are not made smaller.
 const CHUNK: usize = 256 * 1024;
 
 /// A size-class allocator over `A`, which serves everything else.

@@ -269,6 +269,7 @@ pub const DEFAULT_GZIP_LEVEL: u32 = 6;
 
 /// The smallest output (the compression worker's level: off the main thread,
 /// the extra time costs the page nothing and saves about 14 % of the bytes).
+/// The worker's script passes it as `BEST_LEVEL` (js/src/worker/compress-worker.ts).
 pub const BEST_GZIP_LEVEL: u32 = 9;
 
 /// [`gzip`] with an explicit level (0–9; above 9 is 9).
