@@ -1,5 +1,6 @@
 //! The exported `Recorder`: consent gate, session state and the event buffer.
 
+use js_sys::Uint8Array;
 use reticent_core::batch::is_valid_id;
 use reticent_core::consent::{ConsentGate, ConsentState, Transition};
 use reticent_core::event::{CustomData, EventData};
@@ -137,8 +138,8 @@ impl Recorder {
     /// events are then dropped, not retried).
     #[wasm_bindgen(js_name = takeBatch)]
     pub fn take_batch(&mut self, dropped: Option<u32>) -> Result<Option<Vec<u8>>, ReticentError> {
-        match self.take_raw_batch(dropped)? {
-            Some(raw) => Ok(Some(crate::compress::gzip_batch(&raw, None)?)),
+        match self.encode_batch(dropped)? {
+            Some(raw) => Ok(Some(crate::compress::gzip_batch(raw, None)?)),
             None => Ok(None),
         }
     }
@@ -152,21 +153,9 @@ impl Recorder {
     pub fn take_raw_batch(
         &mut self,
         dropped: Option<u32>,
-    ) -> Result<Option<Vec<u8>>, ReticentError> {
-        self.sync();
-        if !self.gate.is_open() {
-            return Ok(None);
-        }
-        let Some(session) = self.session.as_mut() else {
-            return Ok(None);
-        };
-        let taken = session.take_raw_batch(&self.engine, dropped.unwrap_or(0));
-        if let Err(e) = &taken {
-            if e.code != ErrorCode::Encode {
-                self.stop_with(e.clone());
-            }
-        }
-        Ok(taken?)
+    ) -> Result<Option<Uint8Array>, ReticentError> {
+        // Copied out of the session's buffer straight into a JS array.
+        Ok(self.encode_batch(dropped)?.map(Uint8Array::from))
     }
 
     /// Records that the site triggered (`recorder.trigger(reason)`, or an
@@ -289,6 +278,28 @@ impl Recorder {
 }
 
 impl Recorder {
+    /// The work of `takeBatch` and `takeRawBatch` up to the MessagePack
+    /// bytes, which stay in the session's buffer until the next batch.
+    fn encode_batch(&mut self, dropped: Option<u32>) -> Result<Option<&[u8]>, ReticentError> {
+        self.sync();
+        if !self.gate.is_open() {
+            return Ok(None);
+        }
+        let Some(session) = self.session.as_mut() else {
+            return Ok(None);
+        };
+        let taken = session.take_raw_batch(&self.engine, dropped.unwrap_or(0));
+        if let Err(e) = &taken {
+            if e.code != ErrorCode::Encode {
+                self.stop_with(e.clone());
+            }
+        }
+        if !taken? {
+            return Ok(None);
+        }
+        Ok(self.session.as_ref().map(Session::raw_batch))
+    }
+
     /// A recorder whose selectors were not parsed by the browser, so tests
     /// can check that a selector that throws while matching fails closed.
     /// Rust only (not exported to JavaScript).
@@ -446,6 +457,34 @@ mod browser_tests {
         assert_eq!(r.pending_events(), 2);
     }
 
+    /// `takeRawBatch` answers a copy: the session writes every batch into
+    /// one kept buffer, and a batch already handed to JS must not change
+    /// when the next one is written there.
+    #[wasm_bindgen_test]
+    fn a_raw_batch_is_not_overwritten_by_the_next() {
+        use reticent_core::batch::{gunzip, Batch, DecodeLimits};
+
+        let mut r = Recorder::new(JsValue::UNDEFINED).unwrap();
+        r.set_slice_budget_ms_for_tests(f64::INFINITY);
+        r.grant_consent(JsValue::from_str("s-r"), JsValue::from_str("pv-r"))
+            .unwrap();
+        let first = r.take_raw_batch(None).unwrap().expect("the snapshot");
+        let kept = first.to_vec();
+        assert!(r.record_trigger(JsValue::from_str("second")).unwrap());
+        let second = r.take_raw_batch(None).unwrap().expect("a batch").to_vec();
+        assert_eq!(first.to_vec(), kept, "the first batch changed");
+        let limits = DecodeLimits::default();
+        let decode = |raw: &[u8]| Batch::from_msgpack(raw, &limits).unwrap();
+        assert_eq!(decode(&kept).sequence, 0);
+        let second = decode(&second);
+        assert_eq!((second.sequence, second.events.len()), (1, 1));
+        // The in-wasm path reads the same buffer.
+        assert!(r.record_trigger(JsValue::from_str("third")).unwrap());
+        let wire = r.take_batch(None).unwrap().expect("a batch");
+        let third = decode(&gunzip(&wire, &limits).unwrap());
+        assert_eq!((third.sequence, third.events.len()), (2, 1));
+    }
+
     /// `recordTrigger` writes the scrubbed reason as a Custom event into the
     /// next batch, which `gzipBatch(takeRawBatch())` encodes as `takeBatch` would.
     #[wasm_bindgen_test]
@@ -464,7 +503,7 @@ mod browser_tests {
             .record_trigger(JsValue::from_str("refund for jane.doe@example.com"))
             .unwrap());
         assert!(r.record_trigger(JsValue::UNDEFINED).unwrap());
-        let raw = r.take_raw_batch(None).unwrap().expect("a batch");
+        let raw = r.take_raw_batch(None).unwrap().expect("a batch").to_vec();
         let wire = crate::compress::gzip_batch(&raw, None).unwrap();
         let batch = Batch::decode(&wire, &DecodeLimits::default()).unwrap();
         let triggers: Vec<_> = batch

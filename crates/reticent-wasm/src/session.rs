@@ -39,7 +39,16 @@ pub(crate) struct Session {
     pub(crate) live: Rc<RefCell<Live>>,
     /// The Rust halves of the callbacks given to the page.
     closures: Vec<Box<dyn Any>>,
+    /// The last batch [`Session::take_raw_batch`] wrote, kept with its
+    /// capacity: batches of the bench's activity are about 0.5 MiB of
+    /// MessagePack, and a fresh buffer per batch had, now and then, no free
+    /// block of its size left and grew the module's memory by 1 MiB.
+    raw: Vec<u8>,
 }
+
+/// A kept batch buffer larger than this is let go before the next batch: a
+/// huge page's snapshot should not hold its size for the whole session.
+const MAX_KEPT_RAW: usize = 2 << 20;
 
 impl Session {
     /// Opens a page view: Meta first, then the full snapshot (same
@@ -57,6 +66,7 @@ impl Session {
             sequence: 0,
             live: Live::new(engine.clone()),
             closures: Vec::new(),
+            raw: Vec::new(),
         };
         {
             let mut live = session.live.borrow_mut();
@@ -200,16 +210,22 @@ impl Session {
 
     /// Encodes (MessagePack, not compressed) and empties the buffer;
     /// `dropped` adds to the session's own count of events dropped by the
-    /// flood guard. `reticent_core::batch::gzip` makes the wire bytes.
+    /// flood guard. `false` when nothing was buffered; else the batch is in
+    /// [`Session::raw_batch`] until the next call.
+    /// `reticent_core::batch::gzip` makes the wire bytes.
     pub(crate) fn take_raw_batch(
         &mut self,
         engine: &PrivacyEngine,
         dropped: u32,
-    ) -> Result<Option<Vec<u8>>, CoreError> {
+    ) -> Result<bool, CoreError> {
+        if self.raw.capacity() > MAX_KEPT_RAW {
+            self.raw = Vec::new();
+        }
+        self.raw.clear();
         let mut live = self.state()?;
         live.flush_pending()?;
         if live.buffer.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         let events = std::mem::take(&mut live.buffer);
         // The flood caps bound what waits in memory: what was taken no longer counts.
@@ -229,7 +245,14 @@ impl Session {
         )
         .with_policy(engine.policy());
         header.dropped = dropped;
-        Ok(Some(Batch::new(header, events).into_msgpack()))
+        Batch::new(header, events).into_msgpack_in(&mut self.raw);
+        Ok(true)
+    }
+
+    /// The batch the last [`Session::take_raw_batch`] wrote (empty if it
+    /// wrote none).
+    pub(crate) fn raw_batch(&self) -> &[u8] {
+        &self.raw
     }
 }
 

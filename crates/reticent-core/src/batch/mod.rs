@@ -163,18 +163,29 @@ impl Batch {
     /// [`Batch::to_msgpack`] of a batch the caller no longer needs: its ids
     /// are rewritten in place (the recorder's path: no copy of a large
     /// snapshot).
-    pub fn into_msgpack(mut self) -> Vec<u8> {
-        self.version = FORMAT_VERSION;
-        ids::to_wire(&mut self.events);
-        self.write_msgpack()
+    pub fn into_msgpack(self) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(4096);
+        self.into_msgpack_in(&mut buf);
+        buf
     }
 
-    /// Writes the batch as it is (ids already in wire form): what serde with
-    /// `rmp_serde`'s `with_struct_map()` writes for the same value, by a
-    /// hand-written encoder that keeps serde's serialiser out of the
-    /// WebAssembly module (see `msgpack.rs`).
+    /// [`Batch::into_msgpack`] into `buf`, which is cleared first: a caller
+    /// that encodes batch after batch keeps one buffer and its capacity.
+    /// The bytes are what serde with `rmp_serde`'s `with_struct_map()` writes
+    /// for the same value, by a hand-written encoder that keeps serde's
+    /// serialiser out of the WebAssembly module (see `msgpack.rs`).
+    pub fn into_msgpack_in(mut self, buf: &mut Vec<u8>) {
+        self.version = FORMAT_VERSION;
+        ids::to_wire(&mut self.events);
+        buf.clear();
+        msgpack::Encode::encode(&self, buf);
+    }
+
+    /// The batch as it is (ids already in wire form), for the tests that
+    /// hold the encoder to `rmp_serde`.
+    #[cfg(test)]
     fn write_msgpack(&self) -> Vec<u8> {
-        let mut buf = Vec::with_capacity(4096);
+        let mut buf = Vec::new();
         msgpack::Encode::encode(self, &mut buf);
         buf
     }

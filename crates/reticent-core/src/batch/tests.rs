@@ -531,6 +531,22 @@ fn version_1_batches_with_absolute_ids_still_decode() {
     assert_eq!(again.events, ids_sample().events);
 }
 
+#[test]
+fn a_reused_buffer_holds_only_the_new_batch() {
+    let mut buf = b"the previous batch, longer than nothing".to_vec();
+    let capacity = buf.capacity();
+    ids_sample().into_msgpack_in(&mut buf);
+    assert_eq!(buf, ids_sample().into_msgpack());
+    // A smaller batch into the same buffer: cleared, not appended to.
+    let mut small = ids_sample();
+    small.events.truncate(1);
+    let want = small.clone().into_msgpack();
+    assert!(want.len() < buf.len());
+    small.into_msgpack_in(&mut buf);
+    assert_eq!(buf, want);
+    assert!(buf.capacity() >= capacity);
+}
+
 /// Runs `f` on a thread with `mib` MiB of stack and returns its result.
 fn with_stack<T: Send + 'static>(mib: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()
