@@ -167,8 +167,8 @@ pub(super) fn scrub_with(
     value: &str,
     exposure: Exposure,
 ) -> Option<String> {
-    let name = name.to_ascii_lowercase();
-    let name = name.as_str();
+    let name = super::ascii_lowercase(name);
+    let name = name.as_ref();
     if is_event_handler(name) {
         return None;
     }

@@ -18,6 +18,8 @@ mod px;
 mod rules;
 mod url;
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -281,7 +283,7 @@ impl PrivacyEngine {
 
     /// The context of the text children of the element `facts` describes.
     pub fn text_context(&self, facts: &ElementFacts) -> TextContext {
-        match facts.tag.to_ascii_lowercase().as_str() {
+        match ascii_lowercase(&facts.tag).as_ref() {
             "style" => TextContext::Style,
             "script" | "noscript" => TextContext::Script,
             "textarea" if self.input_exposed(facts) => TextContext::Unmasked,
@@ -310,12 +312,16 @@ impl PrivacyEngine {
         name: &str,
         value: &str,
     ) -> Option<Scrubbed> {
-        let tag = facts.tag.to_ascii_lowercase();
-        let exposure = attributes::Exposure {
+        let tag = ascii_lowercase(&facts.tag);
+        attributes::scrub_with(self, &tag, name, value, self.exposure(facts)).map(Scrubbed)
+    }
+
+    /// What the site's rules unmask of the element `facts` describes.
+    fn exposure(&self, facts: &ElementFacts) -> attributes::Exposure {
+        attributes::Exposure {
             text: self.text_exposed(facts),
             input: self.input_exposed(facts),
-        };
-        attributes::scrub_with(self, &tag, name, value, exposure).map(Scrubbed)
+        }
     }
 
     /// Whether nothing may be recorded on the page at `raw_url`: its
@@ -447,9 +453,11 @@ impl PrivacyEngine {
         }
         // Rules match lower-case names, but names are recorded as written:
         // SVG's `viewBox` must stay camel-cased to render in the replay.
+        // (`element_attribute` for each, with the exposure worked out once.)
+        let exposure = self.exposure(facts);
         for (name, value) in &facts.attributes {
-            if let Some(v) = self.element_attribute(facts, name, value) {
-                attrs.push(recorded_name(&tag, name), v);
+            if let Some(v) = attributes::scrub_with(self, &tag, name, value, exposure) {
+                attrs.push(recorded_name(&tag, name), Scrubbed(v));
             }
         }
         // Only the binding's CSSOM read sets this (a page attribute named
@@ -502,6 +510,17 @@ impl PrivacyEngine {
     }
 }
 
+/// `s` in ASCII lower case, copied only when it has an upper-case letter:
+/// tag and attribute names are compared lower case for every element, and
+/// the parser has already lowered almost all of them.
+pub(crate) fn ascii_lowercase(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 #[cfg(test)]
 impl ElementFacts {
     /// Test facts: a tag and its attributes, nothing else.
@@ -547,6 +566,35 @@ mod rule_tests {
 
     fn facts(tag: &str, attrs: &[(&str, &str)]) -> ElementFacts {
         ElementFacts::for_test(tag, attrs)
+    }
+
+    /// Names are compared lower case whatever their case as given (an XHTML
+    /// document or `setAttributeNS` can keep upper-case letters).
+    #[test]
+    fn upper_case_tags_and_names_follow_the_lower_case_rules() {
+        let e = PrivacyEngine::default();
+        let a = facts(
+            "A",
+            &[
+                ("ONCLICK", "steal()"),
+                ("HREF", "https://shop.example/o/1?token=abc"),
+                ("Title", "Jean"),
+            ],
+        );
+        let d = e.element(&a);
+        let attrs = &d.node.attributes;
+        assert_eq!(attrs.get("ONCLICK"), None);
+        assert_eq!(
+            attrs.get("HREF").map(Scrubbed::as_str),
+            Some("https://shop.example/o/1")
+        );
+        assert_eq!(attrs.get("Title").map(Scrubbed::as_str), Some("****"));
+        assert_eq!(e.text_context(&facts("STYLE", &[])), TextContext::Style);
+        assert_eq!(
+            e.text_context(&facts("TextArea", &[])),
+            TextContext::FormValue
+        );
+        assert!(!e.element(&facts("SCRIPT", &[])).descend);
     }
 
     #[test]
