@@ -183,7 +183,7 @@ impl Batch {
 
     /// The batch as it is (ids already in wire form), for the tests that
     /// hold the encoder to `rmp_serde`.
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     fn write_msgpack(&self) -> Vec<u8> {
         let mut buf = Vec::new();
         msgpack::Encode::encode(self, &mut buf);
