@@ -300,3 +300,36 @@ async fn a_large_page_is_sliced_by_time() {
     let fixture = by_id(snapshot(&batch), "fixture");
     assert_eq!(fixture.child_nodes.len(), 20_000);
 }
+
+/// A long run of siblings walked a few nodes per slice: the walk resumes
+/// where it stopped, ids follow the synchronous walk, and the ids of nodes
+/// already serialised are in the mirror at the end of every slice
+/// (interactions between slices look them up).
+#[wasm_bindgen_test]
+async fn long_sibling_runs_are_walked_across_slices() {
+    let items: String = (0..300)
+        .map(|i| match i % 3 {
+            0 => format!("<b>b{i}</b>"),
+            1 => format!("t{i} "),
+            _ => format!("<!--c{i}-->"),
+        })
+        .collect();
+    let f = Fixture::new(&format!(r#"<div id="long">{items}</div>"#));
+    let mut sync = granted();
+    let expected = take(&mut sync);
+    let expected_size = sync.mirror_size();
+    drop(sync);
+
+    let mut r = sliced(7);
+    let first_slice = r.mirror_size();
+    assert!(
+        first_slice > 1 && first_slice < expected_size,
+        "after one slice the mirror holds what it serialised: {first_slice} of {expected_size}"
+    );
+    let batch = completed(&mut r).await;
+    assert_eq!(snapshot(&batch), snapshot(&expected), "same ids, same tree");
+    let long = by_id(snapshot(&batch), "long");
+    assert_eq!(long.child_nodes.len(), 300);
+    assert_eq!(r.mirror_size(), expected_size, "every node has its id");
+    drop(f);
+}
