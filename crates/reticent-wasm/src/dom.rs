@@ -40,21 +40,47 @@ export function reticent_read_light(el) {
 // A node's kind and what the snapshot reads of it, in one crossing: 'E' and
 // the packed element, 'e' for an element to read the slow way, 'T' and a
 // text's value, 'C' and a comment's, '#' and the node type for the rest.
+// After the kind, one digit of links: 1 the node has a next sibling, 2 a
+// first child, 4 an open shadow root. The walk takes the sibling and the
+// child from `next` and `first` only when they exist: asking for them would
+// be a crossing each, plus one more into wasm for every answer that is a
+// node (wasm-bindgen wraps an `Option` of a JS object in JS), and most
+// elements have no shadow root to ask for.
+let next = null;
+let first = null;
 export function reticent_read_node(node) {
   try {
+    next = node.nextSibling;
     const type = node.nodeType;
+    let links = next === null ? 0 : 1;
     if (type === 1) {
+      first = node.firstChild;
+      if (first !== null) links |= 2;
+      if (node.shadowRoot !== null) links |= 4;
       const packed = readElement(node);
-      return packed === undefined ? 'e' : 'E' + packed;
+      return packed === undefined ? 'e' + links : 'E' + links + packed;
     }
+    first = null;
     if (type === 3 || type === 8) {
       const value = node.nodeValue;
-      return (type === 3 ? 'T' : 'C') + (value === null ? '' : value);
+      return (type === 3 ? 'T' : 'C') + links + (value === null ? '' : value);
     }
-    return '#' + type;
+    return '#' + links + type;
   } catch (_) {
+    next = first = null;
     return undefined;
   }
+}
+// A link `reticent_read_node` reported (1 the next sibling, 2 the first
+// child), taken once and let go, so the module keeps no node alive. One
+// function with an argument, not two without: wasm-bindgen 0.2.130 lists a
+// snippet once per direct import in the import object, and the duplicate key
+// fails the bundle's build.
+export function reticent_take(link) {
+  const n = link === 1 ? next : first;
+  if (link === 1) next = null;
+  else first = null;
+  return n;
 }
 // A mutation record's kind in one crossing, without its type as a string:
 // 1 characterData, 2 attributes, 3 childList, 0 anything else.
@@ -108,6 +134,8 @@ export function reticent_rule_attributes(el, block, mask, unmask) {
 extern "C" {
     fn reticent_read_element(el: &Element) -> Option<String>;
     fn reticent_read_node(node: &Node) -> Option<String>;
+    // Not `Option<Node>`: called only when the link exists (see `Links`).
+    fn reticent_take(link: u32) -> Node;
     fn reticent_resolve(raw: &str, base: &JsValue) -> Option<String>;
     fn reticent_record_kind(record: &JsValue) -> u32;
     fn reticent_read_light(el: &Element) -> Option<String>;
@@ -225,38 +253,65 @@ pub(crate) enum NodeRead {
     Other(u16),
 }
 
-/// `node`'s kind and, for elements, texts and comments, what the snapshot
-/// reads of them, in one crossing when it can; else property by property
-/// (the same result).
-pub(crate) fn read_node(node: &Node) -> NodeRead {
+/// Where the walk goes from a node, as [`read_node`] found it; `None` where
+/// it could not tell (the caller then asks the DOM).
+#[derive(Default)]
+pub(crate) struct Links {
+    /// The next sibling.
+    pub(crate) next: Option<Option<Node>>,
+    /// The first child (`Some(None)` for a node that is not an element).
+    pub(crate) first: Option<Option<Node>>,
+    /// Whether the element has an open shadow root.
+    pub(crate) shadow: Option<bool>,
+}
+
+/// `node`'s kind, what the snapshot reads of it, and its links, in one
+/// crossing (two or three when it has a next sibling or children) when it
+/// can; else property by property (the same result, links left unknown).
+pub(crate) fn read_node(node: &Node) -> (NodeRead, Links) {
     if let Some(read) = reticent_read_node(node).and_then(|packed| unpack_node(node, packed)) {
         return read;
     }
-    match node.node_type() {
+    let read = match node.node_type() {
         Node::ELEMENT_NODE => NodeRead::Element(read_element(node.unchecked_ref())),
         Node::TEXT_NODE => NodeRead::Text(node.node_value().unwrap_or_default()),
         Node::COMMENT_NODE => NodeRead::Comment(node.node_value().unwrap_or_default()),
         other => NodeRead::Other(other),
-    }
+    };
+    (read, Links::default())
 }
 
-/// Decodes what `reticent_read_node` answered; `None` if it is not well formed.
-fn unpack_node(node: &Node, mut packed: String) -> Option<NodeRead> {
-    let kind = packed.chars().next()?;
-    match kind {
-        'E' => unpack(&packed[1..]).map(NodeRead::Element),
-        'e' => Some(NodeRead::Element(read_slowly(node.unchecked_ref()))),
-        'T' | 'C' => {
-            packed.remove(0);
-            Some(if kind == 'T' {
+/// Decodes what `reticent_read_node` answered and takes the links it
+/// reported; `None` if it is not well formed (then nothing was taken, and
+/// what the JS side holds is dropped at its next read).
+fn unpack_node(node: &Node, mut packed: String) -> Option<(NodeRead, Links)> {
+    let mut head = packed.bytes();
+    let kind = head.next()?;
+    let bits = head.next()?.wrapping_sub(b'0');
+    if bits > 7 {
+        return None;
+    }
+    let read = match kind {
+        b'E' => NodeRead::Element(unpack(packed.get(2..)?)?),
+        b'e' => NodeRead::Element(read_slowly(node.unchecked_ref())),
+        b'T' | b'C' => {
+            packed.drain(..2);
+            if kind == b'T' {
                 NodeRead::Text(packed)
             } else {
                 NodeRead::Comment(packed)
-            })
+            }
         }
-        '#' => packed[1..].parse().ok().map(NodeRead::Other),
-        _ => None,
-    }
+        b'#' => NodeRead::Other(packed.get(2..)?.parse().ok()?),
+        _ => return None,
+    };
+    let is_element = matches!(kind, b'E' | b'e');
+    let links = Links {
+        next: Some((bits & 1 != 0).then(|| reticent_take(1))),
+        first: Some((is_element && bits & 2 != 0).then(|| reticent_take(2))),
+        shadow: Some(bits & 4 != 0),
+    };
+    Some((read, links))
 }
 
 /// The attributes whose values scrub an element's text and input changes.

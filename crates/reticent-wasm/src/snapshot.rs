@@ -4,7 +4,9 @@
 //! size of media) and lets the core's [`PrivacyEngine`] decide what is
 //! recorded; the walk itself only adds ids and structure. Rules of the walk:
 //!
-//! - Children are read with `firstChild` / `nextSibling`, one node at a time.
+//! - Children are read with `firstChild` / `nextSibling`, one node at a time;
+//!   the read of a node also tells its links (`dom::Links`), so the walk asks
+//!   for a sibling, a child or a shadow root only when there is one.
 //! - URL attributes are resolved against `document.baseURI` before the engine
 //!   sanitises them (an unparsable value is passed raw; the engine drops it),
 //!   except on placeholders, which keep no URL.
@@ -44,7 +46,7 @@ use web_sys::{
     HtmlTextAreaElement, Node, ShadowRoot,
 };
 
-use crate::dom::{read_node, ElementRead, NodeRead};
+use crate::dom::{read_node, ElementRead, Links, NodeRead};
 use crate::mirror::{Meta, Mirror};
 use crate::rules::{as_html, Rules, Scope};
 
@@ -64,7 +66,7 @@ pub(crate) fn document(
 ) -> Result<Serialized, CoreError> {
     let mut walk = Walk::new(engine, rules, mirror, doc);
     let id = walk.mirror.assign(doc)?;
-    let children = walk.children(doc, 0, Scope::ROOT)?;
+    let children = walk.children(doc.first_child(), 0, Scope::ROOT)?;
     let compat = doc.compat_mode();
     let node = SerializedNode::Document(DocumentNode::new(id, children, Some(&compat)));
     Ok(walk.finish(node))
@@ -82,7 +84,7 @@ pub(crate) fn iframe_document(
     let id = walk.mirror.assign(doc)?;
     walk.root_id = Some(id);
     let scope = rules.document_scope(doc);
-    let children = walk.children(doc, 0, scope)?;
+    let children = walk.children(doc.first_child(), 0, scope)?;
     let compat = doc.compat_mode();
     let node = SerializedNode::Document(DocumentNode::new(id, children, Some(&compat)));
     Ok(walk.finish(node))
@@ -113,7 +115,8 @@ pub(crate) fn subtree(
         root_id,
     };
     let depth = usize::try_from(parent_depth).unwrap_or(usize::MAX);
-    Ok(walk.node(node, depth, scope)?.map(|node| walk.finish(node)))
+    let (serialized, _) = walk.node(node, depth, scope)?;
+    Ok(serialized.map(|node| walk.finish(node)))
 }
 
 /// The facts-based attribute reading shared with the mutation observer:
@@ -130,12 +133,16 @@ pub(crate) fn resolve_attribute(el: &Element, name: &str, value: String) -> Stri
 enum Start {
     /// A leaf, or an element whose children are not recorded.
     Done(Option<SerializedNode>),
-    /// An element whose children (at `depth`, in `ctx`) remain to be walked.
+    /// An element whose children (at `depth`, in `ctx`) remain to be walked,
+    /// from `first`; then its open shadow root's, if `shadow` (`true` when
+    /// it is not known).
     Open {
         node: ElementNode,
         el: Element,
         depth: usize,
         scope: Scope,
+        first: Option<Node>,
+        shadow: bool,
     },
 }
 
@@ -180,58 +187,87 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// The children of `parent`, which sits at `depth` (0 for the document;
-    /// for a shadow root, its host's depth).
+    /// The children of a parent that sits at `depth` (0 for the document;
+    /// for a shadow root, its host's depth), from its first child `first`.
     fn children(
         &mut self,
-        parent: &Node,
+        first: Option<Node>,
         depth: usize,
         scope: Scope,
     ) -> Result<Vec<SerializedNode>, CoreError> {
         let mut out = Vec::new();
-        let mut next = parent.first_child();
+        let mut next = first;
         while let Some(child) = next {
-            if let Some(n) = self.node(&child, depth, scope)? {
+            let (n, after) = self.node(&child, depth, scope)?;
+            if let Some(n) = n {
                 out.push(n);
             }
-            next = child.next_sibling();
+            next = after;
         }
         Ok(out)
     }
 
-    /// One node whose parent is at `depth`, with its subtree; `None` for node
-    /// kinds rrweb does not record (processing instructions).
+    /// One node whose parent is at `depth`, with its subtree (`None` for
+    /// node kinds rrweb does not record: processing instructions), and its
+    /// next sibling as read before the subtree was walked.
     fn node(
         &mut self,
         node: &Node,
         depth: usize,
         scope: Scope,
-    ) -> Result<Option<SerializedNode>, CoreError> {
-        match self.start(node, depth, scope)? {
-            Start::Done(s) => Ok(s),
+    ) -> Result<(Option<SerializedNode>, Option<Node>), CoreError> {
+        let (start, next) = self.start(node, depth, scope)?;
+        let serialized = match start {
+            Start::Done(s) => s,
             Start::Open {
                 mut node,
                 el,
                 depth,
                 scope,
+                first,
+                shadow,
             } => {
-                node.child_nodes = self.children(&el, depth, scope)?;
-                if let Some(root) = el.shadow_root() {
+                node.child_nodes = self.children(first, depth, scope)?;
+                if let Some(root) = shadow.then(|| el.shadow_root()).flatten() {
                     self.shadow(&mut node, &root, depth, scope)?;
                     self.shadow_roots.push(root);
                 }
                 self.met_element(&el, &node.tag_name);
-                Ok(Some(self.rooted(SerializedNode::Element(node))))
+                Some(self.rooted(SerializedNode::Element(node)))
             }
-        }
+        };
+        Ok((serialized, next))
     }
 
     /// Serialises `node` itself (children excluded): leaves are done, an
     /// element whose children are recorded is `Open` for the caller to fill.
-    fn start(&mut self, node: &Node, depth: usize, scope: Scope) -> Result<Start, CoreError> {
+    /// Also answers `node`'s next sibling.
+    fn start(
+        &mut self,
+        node: &Node,
+        depth: usize,
+        scope: Scope,
+    ) -> Result<(Start, Option<Node>), CoreError> {
+        // Kind, contents and links in one crossing (see dom.rs).
+        let (read, mut links) = read_node(node);
+        let next = match links.next.take() {
+            Some(next) => next,
+            None => node.next_sibling(),
+        };
+        Ok((self.start_read(node, read, links, depth, scope)?, next))
+    }
+
+    /// [`Walk::start`] once `node` is read.
+    fn start_read(
+        &mut self,
+        node: &Node,
+        read: NodeRead,
+        links: Links,
+        depth: usize,
+        scope: Scope,
+    ) -> Result<Start, CoreError> {
         let ctx = scope.ctx;
-        // Kind and contents in one crossing (see dom.rs).
-        let serialized = match read_node(node) {
+        let serialized = match read {
             NodeRead::Element(read) => {
                 let el = node.unchecked_ref::<Element>();
                 let (node, child_scope) = self.element(el, read, depth + 1, scope)?;
@@ -241,6 +277,11 @@ impl<'a> Walk<'a> {
                         el: el.clone(),
                         depth: depth + 1,
                         scope,
+                        first: match links.first {
+                            Some(first) => first,
+                            None => el.first_child(),
+                        },
+                        shadow: links.shadow.unwrap_or(true),
                     },
                     None => Start::Done(Some(self.rooted(SerializedNode::Element(node)))),
                 });
@@ -339,7 +380,7 @@ impl<'a> Walk<'a> {
         scope: Scope,
     ) -> Result<(), CoreError> {
         host.is_shadow_host = true;
-        for mut child in self.children(root, depth, scope.shadow())? {
+        for mut child in self.children(root.first_child(), depth, scope.shadow())? {
             child.set_is_shadow();
             host.child_nodes.push(child);
         }
@@ -542,6 +583,9 @@ struct Frame {
     scope: Scope,
     /// Walking the host's shadow root (children get `isShadow`).
     in_shadow: bool,
+    /// The element may have an open shadow root (its read says so, or could
+    /// not tell).
+    shadow: bool,
     /// This element is itself a shadow root child.
     is_shadow: bool,
 }
@@ -560,6 +604,7 @@ impl SlicedWalk {
                 depth: 0,
                 scope: Scope::ROOT,
                 in_shadow: false,
+                shadow: false,
                 is_shadow: false,
             }],
             shadow_roots: Vec::new(),
@@ -596,9 +641,10 @@ impl SlicedWalk {
                 break;
             };
             if let Some(child) = top.cursor.take() {
-                top.cursor = child.next_sibling();
                 let (depth, scope, in_shadow) = (top.depth, top.scope, top.in_shadow);
-                match walk.start(&child, depth, scope)? {
+                let (start, next) = walk.start(&child, depth, scope)?;
+                top.cursor = next;
+                match start {
                     Start::Done(Some(mut n)) => {
                         if in_shadow {
                             n.set_is_shadow();
@@ -611,16 +657,18 @@ impl SlicedWalk {
                         el,
                         depth,
                         scope,
+                        first,
+                        shadow,
                     } => {
-                        let cursor = el.first_child();
                         self.stack.push(Frame {
                             node: Some(node),
                             el: Some(el),
-                            cursor,
+                            cursor: first,
                             children: Vec::new(),
                             depth,
                             scope,
                             in_shadow: false,
+                            shadow,
                             is_shadow: in_shadow,
                         });
                     }
@@ -628,7 +676,7 @@ impl SlicedWalk {
                 continue;
             }
             // Light children done: the open shadow root's children follow.
-            if !top.in_shadow {
+            if !top.in_shadow && top.shadow {
                 if let Some(root) = top.el.as_ref().and_then(Element::shadow_root) {
                     top.in_shadow = true;
                     top.scope = top.scope.shadow();

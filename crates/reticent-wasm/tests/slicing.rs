@@ -104,6 +104,38 @@ async fn a_sliced_snapshot_equals_the_synchronous_one() {
 }
 
 #[wasm_bindgen_test]
+async fn elements_the_one_crossing_read_fails_on_are_walked_the_same() {
+    // A page can make the one-crossing read throw (here an own
+    // `getAttributeNames` that throws). The walk then reads such an element
+    // property by property and asks the DOM for its next sibling, its first
+    // child and its shadow root, which the failed read did not report: the
+    // same tree, walked at once or in slices.
+    let f = fixture();
+    let mut plain = granted();
+    let expected = take(&mut plain);
+    drop(plain);
+    js_sys::Function::new_no_args(
+        "for (const id of ['s', 'para', 'host']) \
+           document.getElementById(id).getAttributeNames = () => { throw new Error('hostile'); };",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let mut sync = granted();
+    let at_once = take(&mut sync);
+    drop(sync);
+    let mut r = sliced(3);
+    let in_slices = completed(&mut r).await;
+    drop(r);
+    drop(f);
+    assert_eq!(snapshot(&at_once), snapshot(&expected), "at once");
+    assert_eq!(snapshot(&in_slices), snapshot(&expected), "in slices");
+    assert!(
+        shape(snapshot(&expected)).contains("<b  S>"),
+        "the shadow root was read"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn text_and_attribute_changes_between_slices_follow_the_snapshot() {
     let f = fixture();
     let mut r = sliced(5);
