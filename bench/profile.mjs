@@ -7,6 +7,8 @@
 //   node bench/profile.mjs            (after bash scripts/bench.sh installed and built everything)
 //   PROFILE_SECONDS=15 (default)      seconds of scripted activity
 //   PROFILE_RAW_DIR=/tmp/prof         also writes the raw profiles (snapshot/activity.cpuprofile) there
+//   PROFILE_DIST=/tmp/old-dist        counts the calls of another build's js/dist (slim.mjs and reticent_bg.wasm)
+//                                     instead of this one's, to compare two builds (the profile is of this one)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +53,72 @@ function selfTimes(profile) {
   return { rows: rows.sort((a, b) => b.ms - a.ms), kinds };
 }
 
+/**
+ * Calls from the module into JS during the full snapshot, per import
+ * (wasm-bindgen's `__wbg_*` glue), counted with V8's precise coverage on a
+ * fresh page. Unlike times, the counts are the same on every run of a build,
+ * so they show what a change to the crossings did where the times are noise.
+ */
+function countRoutes(dist) {
+  const head = headFor('reticent', 'count').replace(
+    '<script src="/dist/reticent.js"></script>',
+    '<script type="module">import { init } from "/count/slim.mjs"; self.Reticent = { init: (o) => init({ ...o, wasmUrl: "/count/reticent_bg.wasm" }) }; self.__slimReady = true;</script>',
+  );
+  return {
+    '/count.html': { body: largePageHtml(head) },
+    '/count/slim.mjs': { file: join(dist, 'slim.mjs') },
+    '/count/reticent_bg.wasm': { file: join(dist, 'reticent_bg.wasm') },
+  };
+}
+
+async function countCalls(browser, server) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await page.goto(`${server.origin}/count.html`, { waitUntil: 'load' });
+    await page.waitForFunction(() => self.__slimReady && document.getElementById('help-frame').contentDocument?.getElementById('frame-status'));
+    const elements = await page.evaluate(() => {
+      const frame = document.getElementById('help-frame').contentDocument;
+      const shadow = document.getElementById('shadow-host').shadowRoot;
+      return document.getElementsByTagName('*').length + frame.getElementsByTagName('*').length + shadow.querySelectorAll('*').length;
+    });
+    await page.evaluate(() => window.__harness.setup());
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.startPreciseCoverage', { callCount: true, detailed: false });
+    await page.evaluate(() => window.__harness.start());
+    const { result } = await cdp.send('Profiler.takePreciseCoverage');
+    await cdp.send('Profiler.stopPreciseCoverage');
+    const counts = new Map();
+    for (const script of result.filter((s) => s.url.endsWith('/count/slim.mjs'))) {
+      for (const f of script.functions) {
+        const m = /^__wbg_(.+)_[0-9a-f]{16}$/.exec(f.functionName);
+        if (m && f.ranges[0].count > 0) counts.set(m[1], (counts.get(m[1]) ?? 0) + f.ranges[0].count);
+      }
+    }
+    return { counts: [...counts.entries()].sort((a, b) => b[1] - a[1]), elements };
+  } finally {
+    await context.close();
+  }
+}
+
+function callTable({ counts, elements }) {
+  const total = counts.reduce((n, [, c]) => n + c, 0);
+  const L = [
+    '## Calls from the module into JS during the full snapshot',
+    '',
+    'Counted with V8\'s precise coverage (call counts of wasm-bindgen\'s `__wbg_*` glue, one per import) on a fresh page, '
+      + 'from grantConsent to the snapshot at the transport. The same on every run of a build: they show what a change to the '
+      + `crossings did where the times are noise. ${total.toLocaleString('en')} calls in all, for ${elements.toLocaleString('en')} elements.`,
+    '',
+    '| import | calls |',
+    '|---|---:|',
+  ];
+  for (const [name, c] of counts.slice(0, 20)) L.push(`| \`${name}\` | ${c.toLocaleString('en')} |`);
+  L.push('');
+  return L.join('\n');
+}
+
 function table(title, { rows, kinds }, note) {
   const L = [`## ${title}`, '', note, '', '| kind | self time (ms) |', '|---|---:|'];
   for (const [k, ms] of Object.entries(kinds).sort((a, b) => b[1] - a[1])) L.push(`| ${k} | ${ms.toFixed(1)} |`);
@@ -77,12 +145,15 @@ async function main() {
     '/img/product.svg': { body: PRODUCT_SVG },
     '/dist/slim.mjs': { file: join(repoRoot, 'js', 'dist', 'slim.mjs') },
     '/named.wasm': { file: named },
+    ...countRoutes(process.env.PROFILE_DIST ? resolve(process.env.PROFILE_DIST) : join(repoRoot, 'js', 'dist')),
   };
   const server = await startBenchServer(routes);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   let snapshot;
   let activity;
+  let calls;
   try {
+    calls = await countCalls(browser, server);
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
@@ -128,6 +199,7 @@ async function main() {
       + 'Self time is per function (not including callees); wasm function names lose their hash suffix. One run on a shared 2-core machine: read proportions, not absolutes.',
     '',
     table('Full snapshot (grantConsent → first batch at the transport; no flush forced, as on a site)', selfTimes(snapshot), 'Includes the slices of the walk and the encoding of the batch (`takeBatch`).'),
+    callTable(calls),
     table(`Scripted activity (${SECONDS} s, the mutation workload running)`, selfTimes(activity), 'The page\'s own work is in this profile too: its mutation script ("page and harness scripts"), and DOM calls it makes (`insertBefore`, `removeChild`, `createElement`, `setAttribute`) among the native rows. Style, layout and paint are in "(program)". `decode` is `TextDecoder.decode` (strings from wasm to JS); `__wbg_*` are wasm-bindgen\'s glue for each DOM call the module makes.'),
   ].join('\n');
   mkdirSync(join(benchDir, 'results'), { recursive: true });
