@@ -56,8 +56,9 @@ function selfTimes(profile) {
 /**
  * Calls from the module into JS during the full snapshot, per import
  * (wasm-bindgen's `__wbg_*` glue), counted with V8's precise coverage on a
- * fresh page. Unlike times, the counts are the same on every run of a build,
- * so they show what a change to the crossings did where the times are noise.
+ * fresh page. Unlike times, the counts are the same on every run of a build
+ * (but for the slices' clock reads), so they show what a change to the
+ * crossings did where the times are noise.
  */
 function countRoutes(dist) {
   const head = headFor('reticent', 'count').replace(
@@ -108,8 +109,10 @@ function callTable({ counts, elements }) {
     '## Calls from the module into JS during the full snapshot',
     '',
     'Counted with V8\'s precise coverage (call counts of wasm-bindgen\'s `__wbg_*` glue, one per import) on a fresh page, '
-      + 'from grantConsent to the snapshot at the transport. The same on every run of a build: they show what a change to the '
-      + `crossings did where the times are noise. ${total.toLocaleString('en')} calls in all, for ${elements.toLocaleString('en')} elements.`,
+      + 'from grantConsent to the snapshot at the transport. A build gives the same counts on every run but for the slices\' '
+      + 'clock reads (`now`), so they show what a change to the crossings did where the times are noise. Imports wasm-bindgen '
+      + 'calls without glue (the mirror\'s `reticent_mirror_set`, one per node) are not counted. '
+      + `${total.toLocaleString('en')} calls in all, for ${elements.toLocaleString('en')} elements.`,
     '',
     '| import | calls |',
     '|---|---:|',
