@@ -253,22 +253,21 @@ pub(crate) enum NodeRead {
     Other(u16),
 }
 
-/// Where the walk goes from a node, as [`read_node`] found it; `None` where
-/// it could not tell (the caller then asks the DOM).
-#[derive(Default)]
+/// Where the walk goes from a node, as [`read_node`] found it.
 pub(crate) struct Links {
     /// The next sibling.
-    pub(crate) next: Option<Option<Node>>,
-    /// The first child (`Some(None)` for a node that is not an element).
-    pub(crate) first: Option<Option<Node>>,
+    pub(crate) next: Option<Node>,
+    /// The first child (`None` too for a node that is not an element).
+    pub(crate) first: Option<Node>,
     /// Whether the element has an open shadow root.
-    pub(crate) shadow: Option<bool>,
+    pub(crate) shadow: bool,
 }
 
 /// `node`'s kind, what the snapshot reads of it, and its links, in one
 /// crossing (two or three when it has a next sibling or children) when it
-/// can; else property by property (the same result, links left unknown).
-pub(crate) fn read_node(node: &Node) -> (NodeRead, Links) {
+/// can; else property by property (the same result, and no links: the
+/// caller asks the DOM).
+pub(crate) fn read_node(node: &Node) -> (NodeRead, Option<Links>) {
     if let Some(read) = reticent_read_node(node).and_then(|packed| unpack_node(node, packed)) {
         return read;
     }
@@ -278,13 +277,13 @@ pub(crate) fn read_node(node: &Node) -> (NodeRead, Links) {
         Node::COMMENT_NODE => NodeRead::Comment(node.node_value().unwrap_or_default()),
         other => NodeRead::Other(other),
     };
-    (read, Links::default())
+    (read, None)
 }
 
 /// Decodes what `reticent_read_node` answered and takes the links it
 /// reported; `None` if it is not well formed (then nothing was taken, and
 /// what the JS side holds is dropped at its next read).
-fn unpack_node(node: &Node, mut packed: String) -> Option<(NodeRead, Links)> {
+fn unpack_node(node: &Node, mut packed: String) -> Option<(NodeRead, Option<Links>)> {
     let mut head = packed.bytes();
     let kind = head.next()?;
     let bits = head.next()?.wrapping_sub(b'0');
@@ -307,11 +306,11 @@ fn unpack_node(node: &Node, mut packed: String) -> Option<(NodeRead, Links)> {
     };
     let is_element = matches!(kind, b'E' | b'e');
     let links = Links {
-        next: Some((bits & 1 != 0).then(|| reticent_take(1))),
-        first: Some((is_element && bits & 2 != 0).then(|| reticent_take(2))),
-        shadow: Some(bits & 4 != 0),
+        next: (bits & 1 != 0).then(|| reticent_take(1)),
+        first: (is_element && bits & 2 != 0).then(|| reticent_take(2)),
+        shadow: bits & 4 != 0,
     };
-    Some((read, links))
+    Some((read, Some(links)))
 }
 
 /// The attributes whose values scrub an element's text and input changes.

@@ -250,8 +250,8 @@ impl<'a> Walk<'a> {
     ) -> Result<(Start, Option<Node>), CoreError> {
         // Kind, contents and links in one crossing (see dom.rs).
         let (read, mut links) = read_node(node);
-        let next = match links.next.take() {
-            Some(next) => next,
+        let next = match links.as_mut() {
+            Some(links) => links.next.take(),
             None => node.next_sibling(),
         };
         Ok((self.start_read(node, read, links, depth, scope)?, next))
@@ -262,7 +262,7 @@ impl<'a> Walk<'a> {
         &mut self,
         node: &Node,
         read: NodeRead,
-        links: Links,
+        links: Option<Links>,
         depth: usize,
         scope: Scope,
     ) -> Result<Start, CoreError> {
@@ -272,17 +272,21 @@ impl<'a> Walk<'a> {
                 let el = node.unchecked_ref::<Element>();
                 let (node, child_scope) = self.element(el, read, depth + 1, scope)?;
                 return Ok(match child_scope {
-                    Some(scope) => Start::Open {
-                        node,
-                        el: el.clone(),
-                        depth: depth + 1,
-                        scope,
-                        first: match links.first {
-                            Some(first) => first,
-                            None => el.first_child(),
-                        },
-                        shadow: links.shadow.unwrap_or(true),
-                    },
+                    Some(scope) => {
+                        // Unknown links: ask the DOM, and look for a shadow root.
+                        let (first, shadow) = match links {
+                            Some(links) => (links.first, links.shadow),
+                            None => (el.first_child(), true),
+                        };
+                        Start::Open {
+                            node,
+                            el: el.clone(),
+                            depth: depth + 1,
+                            scope,
+                            first,
+                            shadow,
+                        }
+                    }
                     None => Start::Done(Some(self.rooted(SerializedNode::Element(node)))),
                 });
             }
