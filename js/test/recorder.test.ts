@@ -98,14 +98,23 @@ describe('grantConsent', () => {
     assert.ok(!periods.includes(SNAPSHOT_CHECK_INTERVAL), 'the check stops once the snapshot is sent');
   });
 
-  it('starts the compression worker while a sliced snapshot is walked, never before consent', async () => {
+  it('starts the compression worker at consent, before the walk, never before consent', async () => {
     const workers: FakeWorker[] = [];
-    const s = setup({ compression: { ...fakeCompression(), spawnWorker: () => (workers.push(new FakeWorker()), workers.at(-1)) } });
+    let callsAtSpawn: string[] | undefined;
+    const spawnWorker = (): FakeWorker | undefined => {
+      callsAtSpawn ??= [...s.wasm.calls];
+      workers.push(new FakeWorker());
+      return workers.at(-1);
+    };
+    const s = setup({ compression: { ...fakeCompression(), spawnWorker } });
     s.wasm.sliceNextSnapshot = true;
     await settle();
     assert.equal(workers.length, 0, 'no worker before consent');
     s.recorder.grantConsent();
     assert.equal(workers.length, 1, 'booting while the page is walked');
+    // The module's grantConsent walks the first slice: the worker's start
+    // must not wait for it.
+    assert.deepEqual(callsAtSpawn, [], 'spawned before the module walks the page');
     s.wasm.finishSlicing();
     s.timers.fireEvery(SNAPSHOT_CHECK_INTERVAL);
     await settle();
@@ -163,12 +172,15 @@ describe('grantConsent', () => {
 });
 
 describe('privacy.excludePages', () => {
-  it('on an excluded page, starts nothing in the module until the address leaves it', async () => {
-    const s = setup();
+  it('on an excluded page, starts nothing in the module (nor a worker) until the address leaves it', async () => {
+    const workers: FakeWorker[] = [];
+    const spawnWorker = (): FakeWorker | undefined => (workers.push(new FakeWorker()), workers.at(-1));
+    const s = setup({ compression: { ...fakeCompression(), spawnWorker } });
     s.wasm.pageExcluded = true;
     s.recorder.grantConsent();
     await settle();
     assert.ok(!s.wasm.calls.includes('grantConsent'), 'the JS wrapper checks before granting');
+    assert.equal(workers.length, 0, 'no compression worker on an excluded page');
     assert.deepEqual(s.sent, []);
     assert.equal(s.timers.live.size, 1, 'one timer watches the address');
     s.timers.fire();
@@ -177,7 +189,11 @@ describe('privacy.excludePages', () => {
     s.wasm.pageExcluded = false;
     s.timers.fire();
     await settle();
-    assert.deepEqual(s.sent, ['snapshot id1 id2'], 'a page view starts once the page is not excluded');
+    assert.equal(workers.length, 1, 'the worker starts with the page view');
+    workers[0]!.ready();
+    workers[0]!.answer();
+    await settle();
+    assert.deepEqual(s.sent, ['w:snapshot id1 id2'], 'a page view starts once the page is not excluded (gzip in the worker)');
     assert.equal(s.timers.live.size, 1);
   });
 
