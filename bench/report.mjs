@@ -281,6 +281,12 @@ export function buildMarkdown(r) {
       + '[bench/results/profile.md](../bench/results/profile.md) (`node bench/profile.mjs`; not rerun by `scripts/bench.sh`).');
     L.push('');
   }
+  if (existsSync(join(REPO, 'bench', 'results', 'timeline.md'))) {
+    L.push('The full snapshot\'s wall time, phase by phase (the consent task and first slice, the other slices, the encoding, '
+      + 'the compression worker\'s start and its gzip), from Chromium traces, is in '
+      + '[bench/results/timeline.md](../bench/results/timeline.md) (`node bench/timeline.mjs`; not rerun by `scripts/bench.sh`).');
+    L.push('');
+  }
   L.push('## Where the bytes go');
   L.push('');
   L.push(`### WebAssembly module (${kb(r.sizes.wasm.bytes)}, ${kb(r.sizes.wasm.gzip)} gzip)`);
