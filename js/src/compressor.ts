@@ -108,9 +108,9 @@ export class Compressor {
 
   /**
    * Starts the worker now, if there is to be one, so that it has booted
-   * when the first batch comes: the recorder calls it as a
-   * page view starts, before the page is walked. Only ever called after
-   * consent, like {@link compress}.
+   * when the first batch comes: the recorder calls it as a page view
+   * starts, before the page is walked. Only ever called after consent,
+   * like {@link compress}.
    */
   warm(): void {
     this.ensureWorker();
