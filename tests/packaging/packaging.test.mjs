@@ -3,6 +3,7 @@
 // Chromium that each way of loading it sends a real batch to a local collector:
 //   (a) a bundler project (esbuild) importing `reticent`,
 //   (b) a plain HTML page with the script tag, configured by data-* attributes,
+//   (b2) the same without DecompressionStream (the inlined module's fallback inflater),
 //   (c) the slim entry, loading `reticent/reticent.wasm` from a URL.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,6 +110,23 @@ describe('the packed npm package', () => {
     );
   });
 
+  it('(b2) script tag in a browser without DecompressionStream: the inlined module is inflated by the fallback', async () => {
+    const iife = readFileSync(join(project, 'node_modules', 'reticent', 'dist', 'reticent.js'));
+    await expectBatch(
+      {
+        '/': `<!doctype html><title>b2</title><h1>No DecompressionStream</h1>
+<script>delete window.DecompressionStream; window.had = typeof DecompressionStream;</script>
+<script src="/reticent.js" data-endpoint="/ingest" data-consent="manual" data-flush-interval="1000"></script>
+<script>window.Reticent.recorder.then((r) => { window.rec = r; r.grantConsent(); });</script>`,
+      },
+      { '/reticent.js': { type: 'text/javascript', body: iife } },
+      async (page) => {
+        await page.waitForFunction(() => window.rec !== undefined);
+        assert.equal(await page.evaluate(() => window.had), 'undefined');
+      },
+    );
+  });
+
   it('(c) the slim entry, with the .wasm file from a URL', async () => {
     const js = await bundle(`
       import { init } from 'reticent/slim';
@@ -116,7 +134,8 @@ describe('the packed npm package', () => {
         const recorder = await init({ endpoint: '/ingest', consent: 'manual', wasmUrl: '/reticent.wasm' });
         recorder.grantConsent();
       };`);
-    assert.ok(!js.includes('AGFzbQ'), 'the slim bundle does not inline the module');
+    // The default entry inlines the module as one long base64 string (deflated, so it does not start with `AGFzbQ`).
+    assert.ok(!/[A-Za-z0-9+/]{4096}/.test(js), 'the slim bundle does not inline the module');
     const wasmPath = createRequire(join(project, 'package.json')).resolve('reticent/reticent.wasm');
     await expectBatch(
       { '/': '<!doctype html><title>c</title><h1>Slim</h1><script type="module" src="/app.js"></script>' },
