@@ -82,9 +82,9 @@ export interface PrivacyOptions {
    * built-in detectors (e-mail, card, IBAN, phone, NIR, tokens). A small
    * pattern syntax, not a regular expression: `#` one digit, `@` one letter,
    * `*` one letter or digit, `\x` the character `x`, anything else itself
-   * (letters case-insensitive); a match cannot continue a run of letters or
-   * digits. `'C-####'` finds `C-1234` but not `C-12345`. At most 20 patterns
-   * of 2 to 64 elements. Default: none.
+   * (Latin, Greek and Cyrillic letters case-insensitive); a match cannot
+   * continue a run of letters or digits. `'C-####'` finds `C-1234` but not
+   * `C-12345`. At most 20 patterns of 2 to 64 elements. Default: none.
    */
   customDetectors?: string[];
 }
