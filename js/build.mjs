@@ -12,6 +12,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
@@ -49,9 +50,9 @@ function step(title) {
 }
 
 /** Runs a command, streaming its output; fails the build if it fails. */
-function run(cmd, args, { cwd = root, capture = false } = {}) {
+function run(cmd, args, { cwd = root, capture = false, env = process.env } = {}) {
   console.log(`$ ${[cmd, ...args].map((a) => (a.startsWith(root) ? relative(cwd, a) || '.' : a)).join(' ')}`);
-  const r = spawnSync(cmd, args, { cwd, stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });
+  const r = spawnSync(cmd, args, { cwd, env, stdio: capture ? ['ignore', 'pipe', 'inherit'] : 'inherit', encoding: 'utf8' });
   if (r.error) fail(`could not run ${cmd}: ${r.error.message}`);
   if (r.status !== 0) fail(`${cmd} exited with status ${r.status ?? r.signal}`);
   return capture ? r.stdout : '';
@@ -89,7 +90,21 @@ if (!versionTs.includes(`'${pkgJson.version}'`)) {
 }
 
 step('cargo: build reticent-wasm (wasm-release)');
-run('cargo', ['build', '-p', 'reticent-wasm', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm-release', '--locked']);
+// Panic messages keep the source path of the crate they come from. Without
+// this, the shipped module would name the build machine's cargo directory
+// (`/home/<user>/.cargo/registry/src/…`); with it, `cargo-registry/…`, the
+// same on every machine.
+const cargoHome = process.env.CARGO_HOME ?? join(homedir(), '.cargo');
+const remaps = [
+  `--remap-path-prefix=${join(cargoHome, 'registry', 'src')}=cargo-registry`,
+  `--remap-path-prefix=${join(cargoHome, 'git', 'checkouts')}=cargo-git`,
+];
+// The encoded form takes precedence over RUSTFLAGS, so any the caller set are carried over.
+const { CARGO_ENCODED_RUSTFLAGS: encoded, RUSTFLAGS: flags } = process.env;
+const callerFlags = encoded ? encoded.split('\x1f') : flags?.trim() ? flags.trim().split(/\s+/) : [];
+run('cargo', ['build', '-p', 'reticent-wasm', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm-release', '--locked'], {
+  env: { ...process.env, CARGO_ENCODED_RUSTFLAGS: [...callerFlags, ...remaps].join('\x1f') },
+});
 const metadata = JSON.parse(run('cargo', ['metadata', '--format-version', '1', '--no-deps', '--locked'], { capture: true }));
 const rawWasm = join(metadata.target_directory, 'wasm32-unknown-unknown', 'wasm-release', 'reticent_wasm.wasm');
 
@@ -129,6 +144,9 @@ const optWasm = join(dist, 'reticent_bg.wasm');
 run(bin('wasm-opt'), [join(pkgDir, 'reticent_bg.wasm'), ...WASM_OPT_FLAGS, '-o', optWasm], { cwd: js });
 const wasmBytes = readFileSync(optWasm);
 if (!WebAssembly.validate(wasmBytes)) fail('the optimised module does not validate');
+for (const local of [cargoHome, root]) {
+  if (wasmBytes.includes(Buffer.from(local))) fail(`the optimised module names a path of this machine (${local})`);
+}
 
 step('inline: src/generated/wasm-inline.ts');
 mkdirSync(generated, { recursive: true });
