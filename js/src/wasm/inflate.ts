@@ -2,9 +2,9 @@
  * Inflating the inlined module.
  *
  * The default and script-tag entries inline the WebAssembly module as base64.
- * base64 of the raw module gzips to about 150 KiB; base64 of the module
- * compressed first (zlib, level 9) stays about 120 KiB, as much as the `.wasm`
- * file gzip'd. So build.mjs inlines it deflated, and loading inflates it:
+ * base64 of the raw module gzips a quarter larger than the `.wasm` file
+ * gzip'd; base64 of the module compressed first (zlib, level 9) stays about
+ * as small. So build.mjs inlines it deflated, and loading inflates it:
  * with the browser's `DecompressionStream` where there is one (native; 3–15
  * ms in Chromium here, mostly the stream's own start), else with the small
  * inflater below (RFC 1950/1951; 25–50 ms on its first run), so that
