@@ -9,7 +9,6 @@
 //! session (a closure cannot be freed while it runs).
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Function, Object, Reflect, WeakMap};
@@ -121,9 +120,12 @@ pub(crate) struct Pending {
     mouse: Positions,
     touch: Positions,
     /// Latest scroll per target not yet recorded (with the time it
-    /// happened), and when each target was last recorded.
-    scrolls: BTreeMap<u32, (i32, i32, u64)>,
-    scroll_times: BTreeMap<u32, u64>,
+    /// happened), and when each target was last recorded. Short lists, not
+    /// maps: a page scrolls few targets within 100 ms, and these two maps'
+    /// code (removal and rebalancing, used nowhere else) was 6.6 KiB of the
+    /// gzip'd module.
+    scrolls: Vec<(u32, (i32, i32, u64))>,
+    scroll_times: Vec<(u32, u64)>,
     /// Latest viewport size not yet recorded, with the time it happened.
     resize: Option<(u32, u32, u64)>,
     resize_time: u64,
@@ -949,12 +951,22 @@ impl Live {
     /// happened, so the end of a scroll gesture is replayed when it happened.
     pub(crate) fn scroll(&mut self, id: u32, x: i32, y: i32) -> Result<(), CoreError> {
         let now = self.clock.now();
-        let last = self.pending.scroll_times.get(&id).copied();
+        let last = self
+            .pending
+            .scroll_times
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, t)| *t);
+        let pending = self.pending.scrolls.iter().position(|(k, _)| *k == id);
         if last.is_some_and(|t| now.saturating_sub(t) < SCROLL_MS) {
-            self.pending.scrolls.insert(id, (x, y, now));
+            match pending {
+                Some(i) => self.pending.scrolls[i].1 = (x, y, now),
+                None => self.pending.scrolls.push((id, (x, y, now))),
+            }
             return Ok(());
         }
-        if let Some((px, py, at)) = self.pending.scrolls.remove(&id) {
+        if let Some(i) = pending {
+            let (_, (px, py, at)) = self.pending.scrolls.swap_remove(i);
             self.push_scroll(id, px, py, at)?;
         }
         self.push_scroll(id, x, y, now)
@@ -963,7 +975,10 @@ impl Live {
     /// Buffers one Scroll event that happened at `at` and remembers when
     /// `id` last scrolled (the throttle).
     fn push_scroll(&mut self, id: u32, x: i32, y: i32, at: u64) -> Result<(), CoreError> {
-        self.pending.scroll_times.insert(id, at);
+        match self.pending.scroll_times.iter_mut().find(|(k, _)| *k == id) {
+            Some(entry) => entry.1 = at,
+            None => self.pending.scroll_times.push((id, at)),
+        }
         self.insert_incremental(
             at,
             IncrementalData::Scroll(ScrollData::with(|d| {
@@ -1044,10 +1059,10 @@ impl Live {
         for (id, el, user) in std::mem::take(&mut self.pending.inputs) {
             self.write_input(id, &el, user)?;
         }
-        // Scroll timestamps only matter for 100 ms; keep the map small.
+        // Scroll timestamps only matter for 100 ms; keep the list short.
         self.pending
             .scroll_times
-            .retain(|_, t| now.saturating_sub(*t) < SCROLL_MS);
+            .retain(|(_, t)| now.saturating_sub(*t) < SCROLL_MS);
         Ok(())
     }
 }

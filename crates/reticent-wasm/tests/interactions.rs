@@ -275,6 +275,37 @@ fn scrolls_record_the_target_and_offsets() {
     assert_eq!(scrolls, vec![30, 60], "throttled, the last one flushed");
 }
 
+#[wasm_bindgen_test]
+fn scrolls_of_several_targets_are_throttled_each_on_its_own() {
+    let _f = Fixture::new(
+        r#"<div id="a" style="height:20px;overflow:auto"><div style="height:200px"></div></div>
+           <div id="b" style="height:20px;overflow:auto"><div style="height:200px"></div></div>"#,
+    );
+    let mut r = granted();
+    let first = take(&mut r);
+    let (a, b) = (snapshot_id(&first, "a"), snapshot_id(&first, "b"));
+    for (target, y) in [("a", 30), ("b", 10), ("a", 60), ("b", 20), ("a", 70)] {
+        el(target).set_scroll_top(y);
+        el(target).dispatch_event(&plain("scroll", false)).unwrap();
+    }
+    let batch = take(&mut r);
+    let ys = |id: u32| -> Vec<i32> {
+        incrementals(&batch)
+            .into_iter()
+            .filter_map(|d| match d {
+                IncrementalData::Scroll(s) if s.id == id => Some(s.y),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        ys(a),
+        vec![30, 70],
+        "a: the first, then its latest throttled position"
+    );
+    assert_eq!(ys(b), vec![10, 20], "b: the same, apart from a");
+}
+
 /// (timestamp, y) of the Scroll events of `id`, and every event's timestamp, in batch order.
 fn scroll_times(batch: &reticent_core::batch::Batch, id: u32) -> (Vec<(u64, i32)>, Vec<u64>) {
     let scrolls = batch
