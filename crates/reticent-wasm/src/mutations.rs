@@ -20,14 +20,12 @@
 //!   this task already carry their current state.
 //! - Children of an open shadow root have the host as parent and `isShadow`.
 
-use std::collections::BTreeMap;
-
 use js_sys::{Array, Map, Set};
 use reticent_core::incremental::{
     flatten_adds, AddedNode, AttributeMutation, ChangedAttributes, IncrementalData, MutationData,
     RemovedNode, TextMutation,
 };
-use reticent_core::privacy::{recorded_name, ElementFacts, TextContext};
+use reticent_core::privacy::{recorded_name, TextContext};
 use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlIFrameElement, MutationRecord, Node, ShadowRoot};
@@ -181,11 +179,12 @@ fn reduce_and_record(live: &mut Live, records: &Array) -> Result<(), CoreError> 
         });
     }
 
-    let mut changed: BTreeMap<u32, ChangedAttributes> = BTreeMap::new();
-    // Tag, `type`, `autocomplete` and decision: read once per element, not per
-    // changed attribute (the page cannot change during this callback).
-    let mut facts_of: BTreeMap<u32, ElementFacts> = BTreeMap::new();
-    for (el, name) in &r.attributes {
+    // The changed attributes of each recorded element, in id order; of
+    // several records of one attribute, the first reads the value (the page
+    // cannot change during this callback). Sorted, not a map by id: maps by
+    // id brought their own insertion and iteration code into the module.
+    let mut records: Vec<(u32, usize)> = Vec::with_capacity(r.attributes.len());
+    for (at, (el, _)) in r.attributes.iter().enumerate() {
         let Some(entry) = live.mirror.entry(el) else {
             continue;
         };
@@ -193,24 +192,34 @@ fn reduce_and_record(live: &mut Live, records: &Array) -> Result<(), CoreError> 
         if entry.id >= first_new || entry.meta.placeholder {
             continue;
         }
-        let map = changed.entry(entry.id).or_default();
-        if map.contains_key(name) {
-            continue;
-        }
-        let facts = facts_of
-            .entry(entry.id)
-            .or_insert_with(|| live.rules.light_facts(el, live.rules.decide(el)));
-        let value = el.get_attribute(name).and_then(|raw| {
-            let raw = snapshot::resolve_attribute(el, name, raw);
-            // A value the engine drops is recorded as a removal: fail closed.
-            live.engine.element_attribute(facts, name, &raw)
-        });
-        map.insert(recorded_name(&facts.tag, name).to_owned(), value);
+        records.push((entry.id, at));
     }
-    let attributes: Vec<AttributeMutation> = changed
-        .into_iter()
-        .map(|(id, attributes)| AttributeMutation { id, attributes })
-        .collect();
+    records.sort_unstable();
+    let mut attributes: Vec<AttributeMutation> = Vec::new();
+    for group in records.chunk_by(|a, b| a.0 == b.0) {
+        let (id, first) = group[0];
+        let el = &r.attributes[first].0;
+        // Tag, `type`, `autocomplete` and decision: read once per element,
+        // not per changed attribute.
+        let facts = live.rules.light_facts(el, live.rules.decide(el));
+        let mut map = ChangedAttributes::new();
+        for &(_, at) in group {
+            let name = &r.attributes[at].1;
+            if map.contains_key(name) {
+                continue;
+            }
+            let value = el.get_attribute(name).and_then(|raw| {
+                let raw = snapshot::resolve_attribute(el, name, raw);
+                // A value the engine drops is recorded as a removal: fail closed.
+                live.engine.element_attribute(&facts, name, &raw)
+            });
+            map.insert(recorded_name(&facts.tag, name).to_owned(), value);
+        }
+        attributes.push(AttributeMutation {
+            id,
+            attributes: map,
+        });
+    }
 
     if texts.is_empty() && attributes.is_empty() && r.removes.is_empty() && adds.is_empty() {
         return live.attach_iframes(iframes, true);

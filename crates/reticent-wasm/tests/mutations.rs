@@ -239,6 +239,38 @@ async fn attribute_changes_go_through_the_engine() {
 }
 
 #[wasm_bindgen_test]
+async fn attribute_changes_come_once_per_element_in_id_order() {
+    let _f = Fixture::new(r#"<p id="a"></p><p id="b"></p><p id="c"></p>"#);
+    let (mut r, first) = start();
+    let ids: Vec<u32> = ["a", "b", "c"]
+        .iter()
+        .map(|k| snapshot_id(&first, k))
+        .collect();
+    for (k, v) in [("c", "1"), ("a", "1"), ("c", "2"), ("b", "1"), ("a", "2")] {
+        el(k).set_attribute("class", v).unwrap();
+    }
+    el("a").set_attribute("dir", "rtl").unwrap();
+    let (ms, _) = next_mutations(&mut r).await;
+    let changes: Vec<_> = ms.iter().flat_map(|m| &m.attributes).collect();
+    assert_eq!(changes.iter().map(|a| a.id).collect::<Vec<_>>(), ids);
+    let class = |i: usize| {
+        changes[i]
+            .attributes
+            .get("class")
+            .cloned()
+            .flatten()
+            .map(|s| s.as_str().to_owned())
+    };
+    let classes: Vec<_> = (0..3).map(class).collect();
+    assert_eq!(
+        classes,
+        [Some("2".into()), Some("1".into()), Some("2".into())]
+    );
+    let names: Vec<&str> = changes[0].attributes.keys().map(String::as_str).collect();
+    assert_eq!(names, ["class", "dir"]);
+}
+
+#[wasm_bindgen_test]
 async fn added_then_removed_in_one_task_gives_nothing() {
     let _f = Fixture::new(r#"<div id="list"><p id="a">x</p></div>"#);
     let (mut r, first) = start();
