@@ -28,6 +28,7 @@ import { CONFIGS, RRWEB_OPTIONS, RRWEB_FLUSH_MS, headFor } from './lib/harness.m
 import { frameHtml, largePageHtml, PRODUCT_SVG } from './lib/page.mjs';
 import { startBenchServer } from './lib/server.mjs';
 import { analyseEncoding } from './lib/encoding.mjs';
+import { attributeTasks } from './lib/attribution.mjs';
 import { buildVendor, measureSizes } from './lib/sizes.mjs';
 import { summarise, writeReport } from './report.mjs';
 
@@ -155,6 +156,7 @@ async function runOnce(browser, server, name, seconds) {
   // Scripted activity with the mutation workload running.
   const w0 = await cdp.send('Performance.getMetrics');
   const tStart = await page.evaluate(() => {
+    window.__harness.bracket();
     window.__harness.start0 = performance.now();
     window.__bench.start();
     return window.__harness.start0;
@@ -172,6 +174,8 @@ async function runOnce(browser, server, name, seconds) {
   await context.close();
 
   const longtasks = state.longtasks.filter((t) => t.start >= tStart && t.start <= tEnd);
+  // Each task over 50 ms of the activity, split by the scripts that ran in it.
+  const attributed = state.frames ? attributeTasks(longtasks.filter((t) => t.duration > 50), state.frames, state.observerSpans) : null;
   const kind = name.startsWith('reticent') ? 'reticent' : name === 'baseline' ? 'baseline' : 'rrweb';
   const batches = server.batches(run);
   dumpBatches(run, batches);
@@ -196,6 +200,10 @@ async function runOnce(browser, server, name, seconds) {
     styleMs: (metric(w1, 'RecalcStyleDuration') - metric(w0, 'RecalcStyleDuration')) * 1000,
     longtaskMax: longtasks.reduce((m, t) => Math.max(m, t.duration), 0),
     longtasksOver50: longtasks.filter((t) => t.duration > 50).length,
+    // NaN where the browser has no long-animation-frame entries to attribute them.
+    longtasksRecorder: attributed ? attributed.filter((t) => t.recorders).length : NaN,
+    longtaskRecorderMs: attributed ? attributed.reduce((m, t) => Math.max(m, t.recorderMs), 0) : NaN,
+    longtaskDetail: attributed ?? [],
     // Tasks from consent (or record()) to the activity; those before are the
     // end of the page's load (the baseline page has it too) and init().
     snapshotLongtaskMax: state.longtasks.filter((t) => t.start >= tSnap && t.start < tStart).reduce((m, t) => Math.max(m, t.duration), 0),
@@ -276,7 +284,7 @@ async function main() {
         runs.push(r);
         process.stderr.write(
           `round ${round + 1}/${ROUNDS} ${name.padEnd(14)} snapshot ${r.snapshotMs.toFixed(0)} ms, task ${r.taskMs.toFixed(0)} ms, ` +
-            `longest ${r.longtaskMax.toFixed(0)} ms, ${r.activityBytes} B, ${r.events} events, heap ${(r.heap.total / 1e6).toFixed(1)} MB` +
+            `longest ${r.longtaskMax.toFixed(0)} ms${r.longtaskDetail.length ? ` (${r.longtaskDetail.map((t) => `${t.duration.toFixed(0)} ms: recorder ${t.recorderMs.toFixed(0)}, page ${t.pageMs.toFixed(0)}, other ${t.otherMs.toFixed(0)}`).join('; ')})` : ''}, ${r.activityBytes} B, ${r.events} events, heap ${(r.heap.total / 1e6).toFixed(1)} MB` +
             `${r.errors.length ? `, ERRORS: ${r.errors.join(' | ')}` : ''}\n`,
         );
       }

@@ -5,7 +5,13 @@
 //   setup()  → { initMs }                       load-time work before consent
 //   start()  → { snapshotMs, snapshotBytes, snapshotEvents? }
 //   flush()  → resolves when every batch reached the server
-//   state()  → { sends, wasmMemoryBytes, longtasks }
+//   bracket() → starts timing the recorder's MutationObserver callbacks (call
+//              once the recorder observes, before the activity)
+//   state()  → { sends, wasmMemoryBytes, longtasks, frames, observerSpans }
+// (`frames`: the long animation frames and the scripts that ran in them;
+// `observerSpans`: [start, end, …] of the recorder's observer callbacks; both
+// to attribute long tasks, see attribution.mjs; `frames` is null where the
+// API is missing.)
 // Batches go to `/ingest?run=ID` with `fetch`, the first one (sequence 0)
 // holding the full snapshot.
 
@@ -37,6 +43,43 @@ function harness(cfg) {
     }).observe({ type: 'longtask', buffered: true });
   } catch (e) {
     longtasks.push({ start: -1, duration: -1 });
+  }
+  let frames = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        frames.push({
+          start: e.startTime,
+          duration: e.duration,
+          scripts: Array.from(e.scripts || [], (s) => ({ start: s.startTime, duration: s.duration, url: s.sourceURL, fn: s.sourceFunctionName, invoker: s.invoker })),
+        });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch (e) {
+    frames = null;
+  }
+  // The recorder's MutationObserver callbacks run in the microtask checkpoint
+  // after the page's script that mutated the DOM, and Long Animation Frames
+  // count them in that script. Observers are called in the order they were
+  // made, so one made before the recorder's and one made after them bracket
+  // their callbacks: the time between the two is the recorder's. Spans under
+  // 1 ms are not kept (memory over a long soak).
+  const MO_OPTIONS = { childList: true, attributes: true, characterData: true, subtree: true };
+  const observerSpans = [];
+  let opened = -1;
+  let bracketing = false;
+  const first = new MutationObserver(() => { if (bracketing) opened = now(); });
+  first.observe(document, MO_OPTIONS);
+  function bracket() {
+    const roots = [document.getElementById('shadow-host')?.shadowRoot, document.getElementById('help-frame')?.contentDocument].filter(Boolean);
+    for (const root of roots) first.observe(root, MO_OPTIONS);
+    const last = new MutationObserver(() => {
+      const t = now();
+      if (opened >= 0 && t - opened >= 1) observerSpans.push(opened, t);
+      opened = -1;
+    });
+    for (const root of [document, ...roots]) last.observe(root, MO_OPTIONS);
+    bracketing = true;
   }
   // Keeps the WebAssembly memories instantiated on this page, to read their size.
   const memories = [];
@@ -77,6 +120,8 @@ function harness(cfg) {
     sends,
     wasmMemoryBytes: memories.reduce((n, m) => n + m.buffer.byteLength, 0),
     longtasks: longtasks.slice(),
+    frames: frames && frames.slice(),
+    observerSpans: observerSpans.slice(),
     now: now(),
   });
 
@@ -164,6 +209,7 @@ function harness(cfg) {
     };
   }
   api.state = state;
+  api.bracket = bracket;
   self.__harness = api;
 }
 
