@@ -3,11 +3,11 @@
 use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::BTreeMap;
 
 use crate::incremental::IncrementalData;
 use crate::node::SerializedNode;
 use crate::privacy::Scrubbed;
+use crate::sorted_map::SortedMap;
 
 /// rrweb's `EventType` codes.
 pub mod event_type {
@@ -106,7 +106,7 @@ pub struct CustomData {
     /// Event name.
     pub tag: String,
     /// Payload fields.
-    pub payload: BTreeMap<String, Scrubbed>,
+    pub payload: SortedMap<Scrubbed>,
 }
 
 /// The tag of the Custom event `recorder.trigger(reason)` records.
@@ -117,7 +117,7 @@ impl CustomData {
     /// { reason } }` (an empty payload when no reason was given). The reason
     /// comes from `PrivacyEngine::trigger_reason`.
     pub fn trigger(reason: Option<Scrubbed>) -> Self {
-        let mut payload = BTreeMap::new();
+        let mut payload = SortedMap::new();
         if let Some(r) = reason {
             payload.insert("reason".to_owned(), r);
         }

@@ -177,7 +177,7 @@ pub struct AttributeMutation {
 }
 
 /// Attribute name → new value (or `None` for removed), as a map.
-pub type ChangedAttributes = std::collections::BTreeMap<String, Option<Scrubbed>>;
+pub type ChangedAttributes = crate::sorted_map::SortedMap<Option<Scrubbed>>;
 
 /// A removed node.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

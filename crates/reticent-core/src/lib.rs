@@ -38,6 +38,7 @@ pub mod event;
 pub mod incremental;
 pub mod node;
 pub mod privacy;
+pub mod sorted_map;
 pub mod visit;
 mod wire;
 

@@ -339,7 +339,7 @@ mod tests {
                 node: element("span", &[("aria-label", "added X")], vec![]),
             }];
         });
-        let mut payload = std::collections::BTreeMap::new();
+        let mut payload = crate::sorted_map::SortedMap::new();
         payload.insert("k".into(), s("custom X"));
         vec![
             Event::new(

@@ -15,7 +15,7 @@ use reticent_core::event::{Event, EventData, FullSnapshotData, MetaData, Offset}
 use reticent_core::incremental::*;
 use reticent_core::node::*;
 use reticent_core::privacy::{ElementFacts, PrivacyConfig, PrivacyEngine, TextContext};
-use std::collections::BTreeMap;
+use reticent_core::sorted_map::SortedMap;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
@@ -183,7 +183,7 @@ fn page_batch() -> Batch {
                 }];
                 m.attributes = vec![AttributeMutation {
                     id: 8,
-                    attributes: BTreeMap::from([
+                    attributes: SortedMap::from([
                         ("class".to_string(), e.attribute("h1", "class", "big")),
                         ("title".to_string(), e.attribute("h1", "title", "Jean")),
                     ]),

@@ -14,13 +14,12 @@
 //! by the next `takeBatch` or `checkpoint`, which the JS wrapper calls on its
 //! flush timer.
 
-use std::collections::BTreeMap;
-
 use js_sys::Reflect;
 use reticent_core::event::{CustomData, EventData};
 use reticent_core::incremental::{
     mouse_interaction as mi, IncrementalData, MediaInteractionData, MouseInteractionData,
 };
+use reticent_core::sorted_map::SortedMap;
 use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, Event, HtmlIFrameElement, HtmlMediaElement, MouseEvent, Node, TouchEvent};
@@ -294,7 +293,7 @@ fn visibility(live: &mut Live, _: &Event) -> Result<(), CoreError> {
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default();
-    let mut payload = BTreeMap::new();
+    let mut payload = SortedMap::new();
     payload.insert("state".to_owned(), live.engine.label(&state));
     live.push(EventData::Custom(CustomData {
         tag: "reticent.visibility".to_owned(),

@@ -9,7 +9,7 @@
 //! decoders see no difference; `tests.rs` compares the two on arbitrary
 //! batches. Decoding stays with serde.
 
-use std::collections::BTreeMap;
+use crate::sorted_map::SortedMap;
 
 /// A value that writes itself as MessagePack.
 pub(crate) trait Encode {
@@ -242,7 +242,7 @@ impl<T: Encode> Encode for Vec<T> {
     }
 }
 
-impl<V: Encode> Encode for BTreeMap<String, V> {
+impl<V: Encode> Encode for SortedMap<V> {
     fn encode(&self, out: &mut Vec<u8>) {
         write_map_len(out, self.len());
         for (k, v) in self {

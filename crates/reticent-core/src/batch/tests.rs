@@ -5,9 +5,9 @@ use crate::event::*;
 use crate::incremental::*;
 use crate::node::*;
 use crate::privacy::Scrubbed;
+use crate::sorted_map::SortedMap;
 use flate2::{write::GzEncoder, Compression};
 use proptest::prelude::*;
-use std::collections::BTreeMap;
 use std::io::Write;
 
 fn s() -> impl Strategy<Value = Scrubbed> {
@@ -90,7 +90,7 @@ fn incremental() -> impl Strategy<Value = IncrementalData> {
                         .into_iter()
                         .map(|(id, k, v)| AttributeMutation {
                             id,
-                            attributes: BTreeMap::from([(k, v)]),
+                            attributes: SortedMap::from([(k, v)]),
                         })
                         .collect();
                     m.removes = r
@@ -258,7 +258,10 @@ fn event_data() -> impl Strategy<Value = EventData> {
             "[a-z.]{1,12}",
             prop::collection::btree_map("[a-z]{1,6}", s(), 0..3)
         )
-            .prop_map(|(tag, payload)| EventData::Custom(CustomData { tag, payload })),
+            .prop_map(|(tag, payload)| EventData::Custom(CustomData {
+                tag,
+                payload: payload.into_iter().collect(),
+            })),
     ]
 }
 
@@ -615,7 +618,7 @@ fn refuses_schema_violations() {
     let mut b = sample();
     b.events[0].data = EventData::Custom(CustomData {
         tag: "x".into(),
-        payload: BTreeMap::new(),
+        payload: SortedMap::new(),
     });
     let raw = b.to_msgpack();
     let pos = raw.windows(5).position(|w| w == b"\xa4type").unwrap() + 5;
