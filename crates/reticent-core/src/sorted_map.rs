@@ -67,7 +67,7 @@ impl<V> SortedMap<V> {
 
     /// Entries in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.into_iter()
     }
 
     /// Keys in order.
