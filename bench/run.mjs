@@ -174,8 +174,9 @@ async function runOnce(browser, server, name, seconds) {
   await context.close();
 
   const longtasks = state.longtasks.filter((t) => t.start >= tStart && t.start <= tEnd);
+  const over50 = longtasks.filter((t) => t.duration > 50);
   // Each task over 50 ms of the activity, split by the scripts that ran in it.
-  const attributed = state.frames ? attributeTasks(longtasks.filter((t) => t.duration > 50), state.frames, state.observerSpans) : null;
+  const attributed = state.frames ? attributeTasks(over50, state.frames, state.observerSpans) : null;
   const kind = name.startsWith('reticent') ? 'reticent' : name === 'baseline' ? 'baseline' : 'rrweb';
   const batches = server.batches(run);
   dumpBatches(run, batches);
@@ -199,7 +200,7 @@ async function runOnce(browser, server, name, seconds) {
     layoutMs: (metric(w1, 'LayoutDuration') - metric(w0, 'LayoutDuration')) * 1000,
     styleMs: (metric(w1, 'RecalcStyleDuration') - metric(w0, 'RecalcStyleDuration')) * 1000,
     longtaskMax: longtasks.reduce((m, t) => Math.max(m, t.duration), 0),
-    longtasksOver50: longtasks.filter((t) => t.duration > 50).length,
+    longtasksOver50: over50.length,
     // NaN where the browser has no long-animation-frame entries to attribute them.
     longtasksRecorder: attributed ? attributed.filter((t) => t.recorders).length : NaN,
     longtaskRecorderMs: attributed ? attributed.reduce((m, t) => Math.max(m, t.recorderMs), 0) : NaN,
