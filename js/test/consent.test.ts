@@ -4,7 +4,7 @@ import { axeptioSignal } from '../src/consent/axeptio.js';
 import { cookiebotSignal, CookiebotAdapter } from '../src/consent/cookiebot.js';
 import { cookieConsentSignal, CookieConsentAdapter } from '../src/consent/cookieconsent.js';
 import { didomiSignal, DidomiAdapter } from '../src/consent/didomi.js';
-import { consentFromEntry, GoogleConsentModeAdapter } from '../src/consent/google-consent-mode.js';
+import { applyEntry, consentModeSignal, GoogleConsentModeAdapter, INITIAL_CONSENT_MODE } from '../src/consent/google-consent-mode.js';
 import { browserOptsOut, createAdapter, resolveConsent, type ConsentSignal } from '../src/consent/index.js';
 import { klaroSignal, KlaroAdapter } from '../src/consent/klaro.js';
 import { oneTrustSignal, OneTrustAdapter } from '../src/consent/onetrust.js';
@@ -142,12 +142,29 @@ describe('TCF', () => {
 
 describe('Google Consent Mode', () => {
   const args = (...a: unknown[]) => a; // gtag pushes `arguments`, an array-like
+  /** The signal after folding `entries` in order. */
+  const signal = (...entries: unknown[][]) =>
+    consentModeSignal(entries.reduce((s, e) => applyEntry(s, e, 'analytics_storage'), INITIAL_CONSENT_MODE));
   it('reads defaults and updates, distrusts region-scoped grants', () => {
-    assert.equal(consentFromEntry(args('consent', 'default', { analytics_storage: 'denied' }), 'analytics_storage'), 'denied');
-    assert.equal(consentFromEntry(args('consent', 'update', { analytics_storage: 'granted' }), 'analytics_storage'), 'granted');
-    assert.equal(consentFromEntry(args('consent', 'default', { analytics_storage: 'granted', region: ['US'] }), 'analytics_storage'), undefined);
-    assert.equal(consentFromEntry(args('consent', 'update', { ad_storage: 'granted' }), 'analytics_storage'), undefined);
-    assert.equal(consentFromEntry({ event: 'gtm.js' }, 'analytics_storage'), undefined);
+    assert.equal(signal(args('consent', 'default', { analytics_storage: 'denied' })), 'denied');
+    assert.equal(signal(args('consent', 'update', { analytics_storage: 'granted' })), 'granted');
+    assert.equal(signal(args('consent', 'default', { analytics_storage: 'granted', region: ['US'] })), 'unknown');
+    assert.equal(signal(args('consent', 'update', { ad_storage: 'granted' })), 'unknown');
+    assert.equal(signal(['not', 'consent'], args('consent', 'default', { analytics_storage: 'granted' })), 'granted');
+    assert.equal(consentModeSignal(applyEntry(INITIAL_CONSENT_MODE, { event: 'gtm.js' } as never, 'analytics_storage')), 'unknown');
+  });
+  it('a region-scoped denial outweighs a global grant in either order, until an update', () => {
+    // Google's documented pattern: denied in the EEA, granted elsewhere. gtag
+    // applies the region's default whatever the order, and the visitor may be
+    // in the region.
+    const eea = args('consent', 'default', { analytics_storage: 'denied', region: ['FR', 'DE'] });
+    const world = args('consent', 'default', { analytics_storage: 'granted' });
+    assert.equal(signal(eea, world), 'denied');
+    assert.equal(signal(world, eea), 'denied');
+    assert.equal(signal(eea, world, args('consent', 'update', { analytics_storage: 'granted' })), 'granted');
+    assert.equal(signal(world, args('consent', 'update', { analytics_storage: 'denied' })), 'denied');
+    // A later default does not undo an update (gtag keeps the update).
+    assert.equal(signal(args('consent', 'update', { analytics_storage: 'denied' }), world), 'denied');
   });
   it('replays existing entries, follows pushes, restores push on stop', () => {
     const dataLayer: unknown[] = [args('consent', 'default', { analytics_storage: 'denied' })];
