@@ -223,7 +223,11 @@ describe('Axeptio, Cookiebot, OneTrust, Usercentrics decisions', () => {
   });
   it('Cookiebot', () => {
     assert.equal(cookiebotSignal(undefined, 'statistics'), 'unknown');
-    assert.equal(cookiebotSignal({ consent: { statistics: true } }, 'statistics'), 'granted');
+    assert.equal(cookiebotSignal({ consent: { statistics: true, method: 'explicit' }, hasResponse: true }, 'statistics'), 'granted');
+    // Implied (opt-out) consent, before or without the visitor's answer, waits.
+    assert.equal(cookiebotSignal({ consent: { statistics: true, method: 'implied' }, hasResponse: false }, 'statistics'), 'unknown');
+    assert.equal(cookiebotSignal({ consent: { statistics: true, method: 'implied' }, hasResponse: true }, 'statistics'), 'unknown');
+    assert.equal(cookiebotSignal({ consent: { statistics: true } }, 'statistics'), 'unknown');
     assert.equal(cookiebotSignal({ consent: { statistics: false }, hasResponse: false }, 'statistics'), 'unknown');
     assert.equal(cookiebotSignal({ consent: { statistics: false }, hasResponse: true }, 'statistics'), 'denied');
   });

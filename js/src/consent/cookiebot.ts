@@ -8,17 +8,25 @@ export interface CookiebotSettings {
 }
 
 interface Cookiebot {
-  consent?: Record<string, boolean | undefined>;
+  /** The categories, and `method`: `'explicit'`, `'implied'` or `null`. */
+  consent?: Record<string, boolean | string | null | undefined>;
   hasResponse?: boolean;
 }
 
 const EVENTS = ['CookiebotOnConsentReady', 'CookiebotOnLoad', 'CookiebotOnAccept', 'CookiebotOnDecline'];
 
-/** Reads `window.Cookiebot`; exported for unit tests. */
+/**
+ * Reads `window.Cookiebot`; exported for unit tests. A category is granted
+ * only by the visitor's own answer: Cookiebot also sets categories to `true`
+ * by implied (opt-out) consent, before any answer, and reports old consents
+ * of unknown method as implied. Those wait (`unknown`) for an explicit
+ * answer, as the CookieConsent adapter does not record opt-out either.
+ */
 export function cookiebotSignal(cb: Cookiebot | undefined, category: string): ConsentSignal {
   if (!cb || !cb.consent) return 'unknown';
-  if (cb.consent[category] === true) return 'granted';
-  return cb.hasResponse === false ? 'unknown' : 'denied';
+  if (cb.hasResponse === false) return 'unknown';
+  if (cb.consent[category] !== true) return 'denied';
+  return cb.hasResponse === true && cb.consent.method !== 'implied' ? 'granted' : 'unknown';
 }
 
 /** Cookiebot: re-reads `Cookiebot.consent[category]` on each of its window events. */

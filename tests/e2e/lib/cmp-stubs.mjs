@@ -144,13 +144,13 @@ export function tarteaucitron(opts) {
 /** Cookiebot — window.Cookiebot.consent.* read-only booleans and the CookiebotOn* window events. */
 export function cookiebot(opts) {
   return wrap('cookiebot', `
-    var consent = { necessary: true, preferences: false, statistics: stored === 'granted', marketing: false };
+    var consent = { necessary: true, preferences: false, statistics: stored === 'granted', marketing: false, method: stored === null ? null : 'explicit' };
     window.Cookiebot = { consent: consent, consented: stored === 'granted', declined: stored === 'denied', hasResponse: stored !== null };
     function fire(name) { window.dispatchEvent(new Event(name)); }
     fire('CookiebotOnLoad');
     if (stored !== null) { fire('CookiebotOnConsentReady'); fire(stored === 'granted' ? 'CookiebotOnAccept' : 'CookiebotOnDecline'); }
-    cmp.accept = function () { consent.statistics = true; window.Cookiebot.hasResponse = true; fire('CookiebotOnConsentReady'); fire('CookiebotOnAccept'); };
-    cmp.reject = function () { consent.statistics = false; window.Cookiebot.hasResponse = true; fire('CookiebotOnConsentReady'); fire('CookiebotOnDecline'); };
+    cmp.accept = function () { consent.statistics = true; consent.method = 'explicit'; window.Cookiebot.hasResponse = true; fire('CookiebotOnConsentReady'); fire('CookiebotOnAccept'); };
+    cmp.reject = function () { consent.statistics = false; consent.method = 'explicit'; window.Cookiebot.hasResponse = true; fire('CookiebotOnConsentReady'); fire('CookiebotOnDecline'); };
 `, opts);
 }
 
