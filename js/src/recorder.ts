@@ -186,6 +186,14 @@ export function createRecorder(deps: RecorderDeps): Recorder {
   const policy = options;
   /** Set when the page itself withdrew consent given by a CMP: it holds for the page's life. */
   let pageWithdrew = false;
+  /**
+   * Set by a denial or a withdrawal, whether or not anything was recording
+   * (the visitor may have withdrawn on a page without the recorder, or while
+   * the module loaded): the next grant starts a new session instead of
+   * continuing the stored one, so no recording links across a withdrawal.
+   * Nothing reads the storage for this before consent.
+   */
+  let deniedSinceSession = false;
 
   let state: State = 'waiting';
   let phase: Phase = 'idle';
@@ -599,8 +607,9 @@ export function createRecorder(deps: RecorderDeps): Recorder {
   /** Consent granted: continue or open the session, then start a page view. */
   function startRecording(): void {
     if (state === 'granted' || state === 'stopped' || optedOut || pageWithdrew) return;
-    const opened = guard(() => openSession(store, policy, now(), newId, random));
+    const opened = guard(() => openSession(store, policy, now(), newId, random, deniedSinceSession));
     if (!opened.ok) return;
+    deniedSinceSession = false;
     session = opened.value;
     state = 'granted';
     beginPageView();
@@ -621,8 +630,12 @@ export function createRecorder(deps: RecorderDeps): Recorder {
 
   function onSignal(signal: ConsentSignal): void {
     if (state === 'stopped') return;
-    if (signal === 'granted') startRecording();
-    else stopRecording();
+    if (signal === 'granted') return startRecording();
+    // `unknown` (no answer yet, or the CMP still loading) pauses; only a
+    // denial ends the session (a returning visitor's CMP may say `unknown`
+    // before `granted` on every page).
+    if (signal === 'denied') deniedSinceSession = true;
+    stopRecording();
   }
 
   if (!optedOut) {
@@ -642,7 +655,13 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     },
 
     withdrawConsent(): void {
-      if (state === 'stopped') return;
+      deniedSinceSession = true;
+      if (state === 'stopped') {
+        // Stopped by a failure: nothing records, but the stored session must
+        // not outlive the withdrawal (a later page would continue it).
+        guard(() => store.remove());
+        return;
+      }
       if (adapter instanceof ManualAdapter) adapter.set('denied');
       else pageWithdrew = true;
       stopRecording();

@@ -56,6 +56,8 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export class SessionStore {
   private memory: SessionEntry | undefined;
   private useMemory = false;
+  /** Whether the storage was reached (after consent): only then may `remove` touch it. */
+  private reached = false;
 
   /** @param storage - returns the storage (may throw, e.g. `SecurityError`); called at first use, after consent. */
   constructor(private readonly storage: () => StorageLike | undefined | null) {}
@@ -66,6 +68,7 @@ export class SessionStore {
       try {
         const s = this.storage();
         if (s) {
+          this.reached = true;
           const raw = s.getItem(SESSION_KEY);
           return raw === null ? undefined : parseEntry(raw);
         }
@@ -84,6 +87,7 @@ export class SessionStore {
     try {
       const s = this.storage();
       if (s) {
+        this.reached = true;
         s.setItem(SESSION_KEY, JSON.stringify(entry));
         return;
       }
@@ -93,10 +97,14 @@ export class SessionStore {
     this.useMemory = true;
   }
 
-  /** Deletes the entry (consent withdrawn). */
+  /**
+   * Deletes the entry (consent withdrawn), from the storage too once it was
+   * reached, even after falling back to memory: an entry written before a
+   * later write failed must not outlive the withdrawal.
+   */
   remove(): void {
     this.memory = undefined;
-    if (this.useMemory) return;
+    if (!this.reached) return;
     try {
       this.storage()?.removeItem(SESSION_KEY);
     } catch {

@@ -2,6 +2,7 @@
 // with a fake module, fake timers, a fake clock, a fake sessionStorage and fake page events.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import type { ConsentAdapter, ConsentSignal } from '../src/consent/types.js';
 import { validateOptions, type ReticentOptions } from '../src/options.js';
 import { createRecorder, type Recorder } from '../src/recorder.js';
 import { SESSION_KEY } from '../src/session.js';
@@ -24,7 +25,7 @@ interface Setup {
 
 function setup(
   extra: Partial<ReticentOptions> = {},
-  shared: { storage?: FakeStorage; random?: () => number; answer?: () => unknown } = {},
+  shared: { storage?: FakeStorage; random?: () => number; answer?: () => unknown; adapter?: ConsentAdapter } = {},
 ): Setup {
   const wasm = new FakeWasm();
   const timers = new ManualTimers();
@@ -41,6 +42,7 @@ function setup(
     timers,
     page,
     storage: () => storage,
+    adapter: shared.adapter,
     now: () => clock.t,
     random: shared.random ?? (() => 0.5),
     newId: () => {
@@ -106,6 +108,56 @@ describe('session storage', () => {
     assert.equal(sb, sa);
     assert.notEqual(pb, pa);
     assert.equal(stored(b).lastActivity, T0 + 10 * MIN);
+  });
+
+  it('a withdrawal before this page recorded ends the stored session: the next grant starts a new one', async () => {
+    const storage = new FakeStorage();
+    const a = setup({}, { storage });
+    a.recorder.grantConsent();
+    await settle();
+    const [, first] = a.sent[0]!.text.split(' ');
+    // The next page: withdrawn before anything records, then granted again.
+    const b = setup({}, { storage });
+    b.clock.t = T0 + MIN;
+    storage.calls.length = 0;
+    b.recorder.withdrawConsent();
+    assert.deepEqual(storage.calls, [], 'no storage access before consent');
+    b.recorder.grantConsent();
+    await settle();
+    const [, second] = b.sent[0]!.text.split(' ');
+    assert.notEqual(second, first);
+    assert.equal(stored(b).id, second);
+  });
+
+  it("a CMP's denial while waiting does the same; its 'unknown' does not", async () => {
+    const storage = new FakeStorage();
+    const a = setup({}, { storage });
+    a.recorder.grantConsent();
+    await settle();
+    const [, first] = a.sent[0]!.text.split(' ');
+    const cmp = (signals: ConsentSignal[]): ConsentAdapter => ({
+      start: (emit) => signals.forEach((signal) => emit(signal)),
+      stop: () => {},
+    });
+    const continued = setup({}, { storage, adapter: cmp(['unknown', 'granted']) });
+    await settle();
+    assert.equal(continued.sent[0]!.text.split(' ')[1], first, "'unknown' then 'granted' continues the session");
+    const renewed = setup({}, { storage, adapter: cmp(['denied', 'granted']) });
+    await settle();
+    assert.notEqual(renewed.sent[0]!.text.split(' ')[1], first);
+  });
+
+  it('withdrawing after the recorder stopped on an error still deletes the stored session', async () => {
+    const s = setup();
+    s.recorder.grantConsent();
+    await settle();
+    assert.ok(stored(s));
+    s.wasm.throwOn.set('takeRawBatch', () => new WebAssembly.RuntimeError('unreachable'));
+    s.wasm.record('typed');
+    await s.recorder.flush();
+    await settle();
+    s.recorder.withdrawConsent();
+    assert.equal(stored(s), undefined);
   });
 
   it('falls back to memory when sessionStorage throws, and still records', async () => {

@@ -47,6 +47,24 @@ describe('SessionStore', () => {
     });
   }
 
+  it('remove() deletes the stored entry even after a later write fell back to memory', () => {
+    const storage = new FakeStorage();
+    const store = new SessionStore(() => storage);
+    store.write({ id: 'abc', started: 1, lastActivity: 1, sampled: true, triggered: false });
+    storage.throws = true; // e.g. the quota, on the next write
+    store.write({ id: 'abc', started: 1, lastActivity: 2, sampled: true, triggered: false });
+    storage.throws = false;
+    store.remove();
+    assert.equal(storage.data.size, 0);
+  });
+
+  it('remove() before any read or write touches no storage', () => {
+    const storage = new FakeStorage();
+    storage.data.set(SESSION_KEY, 'kept');
+    new SessionStore(() => storage).remove();
+    assert.deepEqual(storage.calls, []);
+  });
+
   it('ignores entries it did not write', () => {
     for (const raw of ['', 'x', 'null', '[]', '{"id":"a b","started":1,"lastActivity":1,"sampled":true}', '{"id":"a","started":"1","lastActivity":1,"sampled":true}', '{"id":"a","started":1,"lastActivity":1}']) {
       assert.equal(parseEntry(raw), undefined, raw);
