@@ -9,7 +9,7 @@
 
 import type { Beacon } from './beacon.js';
 import { backoffDelay } from './retry.js';
-import { normaliseOutcome, type KeepaliveBudget, type SendInfo, type SendOutcome, type TimeoutTimers } from './transport.js';
+import { newAbortController, normaliseOutcome, type KeepaliveBudget, type SendInfo, type SendOutcome, type TimeoutTimers } from './transport.js';
 
 /** Default of the `maxQueueBytes` option: 2 MiB of encoded batches. */
 export const DEFAULT_MAX_QUEUE_BYTES = 2 * 1024 * 1024;
@@ -67,6 +67,8 @@ export class BatchQueue {
   private droppedTotal = 0;
   private backoffTimer: unknown = undefined;
   private closed = false;
+  /** One per attempt in flight, aborted by {@link clear}. */
+  private readonly aborts = new Set<AbortController>();
   private readonly random: () => number;
 
   constructor(private readonly deps: QueueDeps) {
@@ -166,11 +168,21 @@ export class BatchQueue {
 
   /**
    * Drops everything held, uncounted (consent was withdrawn or the recorder
-   * stopped: unsent data must not leave the page). A request already in
-   * flight cannot be recalled; its answer is ignored.
+   * stopped: unsent data must not leave the page). Requests in flight are
+   * aborted through their {@link SendInfo.signal} (what the collector already
+   * received cannot be recalled); their answers are ignored.
    */
   clear(): void {
     this.cancelBackoff();
+    const inflight = [...this.aborts];
+    this.aborts.clear();
+    for (const controller of inflight) {
+      try {
+        controller.abort();
+      } catch {
+        // Best effort: the answer is ignored anyway.
+      }
+    }
     const entries = this.entries;
     this.entries = [];
     this.heldBytes = 0;
@@ -217,15 +229,21 @@ export class BatchQueue {
   private attempt(entry: Entry, exit: boolean): void {
     entry.state = 'inflight';
     entry.attempts += 1;
+    const controller = newAbortController();
+    if (controller) this.aborts.add(controller);
+    const info: SendInfo = controller ? { sequence: entry.sequence, exit, signal: controller.signal } : { sequence: entry.sequence, exit };
     let sending: Promise<unknown>;
     try {
-      sending = Promise.resolve(this.deps.send(entry.bytes, { sequence: entry.sequence, exit }));
+      sending = Promise.resolve(this.deps.send(entry.bytes, info));
     } catch {
       sending = Promise.resolve(false);
     }
     sending
       .then(normaliseOutcome, (): SendOutcome => ({ kind: 'retry' }))
-      .then((outcome) => this.settle(entry, outcome))
+      .then((outcome) => {
+        if (controller) this.aborts.delete(controller);
+        this.settle(entry, outcome);
+      })
       .catch(() => undefined);
   }
 

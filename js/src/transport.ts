@@ -40,6 +40,13 @@ export interface SendInfo {
   readonly sequence: number;
   /** The page is being hidden or unloaded: use a request that survives it. */
   readonly exit: boolean;
+  /**
+   * Aborted when consent is withdrawn or the recorder stops while this
+   * attempt is in flight: unsent data must not leave the page, so cancel the
+   * request (bytes the collector already received cannot be recalled).
+   * Absent where `AbortController` is missing.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** How one attempt ended. */
@@ -112,6 +119,15 @@ const globalTimeouts: TimeoutTimers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/** An `AbortController`, or `undefined` where there is none (or it throws). */
+export function newAbortController(): AbortController | undefined {
+  try {
+    return typeof AbortController === 'function' ? new AbortController() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Creates the {@link Send} function for an endpoint.
  *
@@ -132,14 +148,23 @@ export function createTransport(options: TransportOptions): Send {
   const now = options.now ?? Date.now;
   const credentials = options.credentials ?? 'omit';
 
-  return async (batch) => {
+  return async (batch, info) => {
+    if (info.signal?.aborted) return { kind: 'retry' };
     const size = batch.byteLength;
     const keepalive = budget.tryReserve(size);
-    let controller: AbortController | undefined;
+    const controller = newAbortController();
+    // The queue's signal (withdrawal, stop) aborts the request too.
+    const abort = (): void => {
+      try {
+        controller?.abort();
+      } catch {
+        // Best effort, as for the timeout.
+      }
+    };
     try {
-      controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+      info.signal?.addEventListener('abort', abort, { once: true });
     } catch {
-      controller = undefined;
+      // A signal we cannot listen to: the request runs to its end, its answer ignored.
     }
     let timer: unknown;
     let timedOut = false;
@@ -194,6 +219,11 @@ export function createTransport(options: TransportOptions): Send {
       } catch {
         // The timer only resolves a promise nobody waits for any more.
       }
+      try {
+        info.signal?.removeEventListener('abort', abort);
+      } catch {
+        // Nothing to remove.
+      }
     }
   };
 }
@@ -229,7 +259,7 @@ export function normaliseOutcome(value: unknown): SendOutcome {
 }
 
 /** The signature of the `transport` option. */
-export type TransportHook = (batch: Uint8Array, info: { sequence?: number; exit?: boolean }) => Promise<boolean | void>;
+export type TransportHook = (batch: Uint8Array, info: { sequence?: number; exit?: boolean; signal?: AbortSignal }) => Promise<boolean | void>;
 
 /**
  * Wraps the site's `transport` hook as a {@link Send}: resolving `true` or
@@ -244,7 +274,8 @@ export function hookTransport(hook: TransportHook, requestTimeout: number, timer
     });
     try {
       const attempt = Promise.resolve()
-        .then(() => hook(batch, { sequence: info.sequence, exit: info.exit }))
+        // `signal`: aborted on withdrawal or stop; the hook should cancel its request.
+        .then(() => hook(batch, info.signal ? { sequence: info.sequence, exit: info.exit, signal: info.signal } : { sequence: info.sequence, exit: info.exit }))
         .then(
           (v): SendOutcome => (v === false ? { kind: 'retry' } : { kind: 'accepted' }),
           (): SendOutcome => ({ kind: 'retry' }),

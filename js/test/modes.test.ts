@@ -42,7 +42,7 @@ function setup(
     timers,
     page,
     storage: () => storage,
-    adapter: shared.adapter,
+    ...(shared.adapter ? { adapter: shared.adapter } : {}),
     now: () => clock.t,
     random: shared.random ?? (() => 0.5),
     newId: () => {
@@ -51,7 +51,8 @@ function setup(
       return id;
     },
     send: (batch, info) => {
-      sent.push({ text: batchText(batch), info });
+      // The attempt's abort signal is checked by the queue's own tests.
+      sent.push({ text: batchText(batch), info: { sequence: info.sequence, exit: info.exit } });
       return Promise.resolve((shared.answer?.() as boolean | undefined) ?? true);
     },
   });
@@ -405,7 +406,7 @@ describe('the transport option', () => {
     const options = validateOptions({
       endpoint: '/unused',
       consent: 'manual',
-      transport: (batch: Uint8Array, info: { sequence?: number; exit?: boolean }) => {
+      transport: (batch: Uint8Array, info: { sequence?: number; exit?: boolean; signal?: AbortSignal }) => {
         got.push([batchText(batch), info]);
         return Promise.resolve(true);
       },
@@ -415,8 +416,10 @@ describe('the transport option', () => {
     await settle();
     await settle();
     assert.equal(got.length, 1);
-    assert.deepEqual(got[0]![1], { sequence: 0, exit: false });
+    const { signal, ...info } = got[0]![1] as { signal?: AbortSignal };
+    assert.deepEqual(info, { sequence: 0, exit: false });
     assert.equal(fetchSpy?.mock.callCount(), 0);
+    assert.ok(signal instanceof AbortSignal, 'the hook gets the abort signal');
     recorder.stop();
   });
 });

@@ -244,6 +244,22 @@ describe('BatchQueue', () => {
     assert.equal(queue.length, 0, 'a closed queue takes nothing');
   });
 
+  it('clear() aborts the attempts in flight through their signal, and only those', async () => {
+    const { queue, attempts } = makeQueue(['hang']);
+    void produce(queue, 1);
+    await settle();
+    const signal = attempts[0]!.info.signal;
+    assert.ok(signal, 'each attempt gets a signal');
+    assert.equal(signal.aborted, false);
+    queue.clear();
+    assert.equal(signal.aborted, true);
+    const settled = makeQueue([ok]);
+    void produce(settled.queue, 1);
+    await settle();
+    settled.queue.clear();
+    assert.equal(settled.attempts[0]!.info.signal!.aborted, false, 'an attempt that ended is not aborted');
+  });
+
   it('on exit: sends every queued batch now with exit:true, keepalive budget first, then the beacon', async () => {
     const budget = new KeepaliveBudget(100);
     const beaconed: number[] = [];

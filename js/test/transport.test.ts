@@ -98,6 +98,29 @@ describe('transport: one attempt', () => {
     assert.equal(budget.used, 0, 'released once the aborted request settled');
   });
 
+  it("aborts the request when the caller's signal aborts (withdrawal), and sends nothing once aborted", async () => {
+    const timers = new ManualTimers();
+    let signal: AbortSignal | undefined;
+    const { fetch, calls } = fakeFetch((init) => {
+      signal = init.signal ?? undefined;
+      return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+    });
+    const budget = new KeepaliveBudget();
+    const send = createTransport({ endpoint: '/i', headers: {}, fetch, timers, budget });
+    const withdrawal = new AbortController();
+    let outcome: unknown;
+    void send(new Uint8Array(10), { ...info, signal: withdrawal.signal }).then((o) => (outcome = o));
+    await settle();
+    assert.equal(signal?.aborted, false);
+    withdrawal.abort();
+    await settle();
+    assert.equal(signal?.aborted, true);
+    assert.deepEqual(outcome, { kind: 'retry' });
+    assert.equal(budget.used, 0);
+    await send(new Uint8Array(10), { ...info, signal: withdrawal.signal });
+    assert.equal(calls.length, 1, 'no request with a signal already aborted');
+  });
+
   it('keeps the keepalive bytes reserved while a timed-out request has not settled', async () => {
     const timers = new ManualTimers();
     const { fetch, calls } = fakeFetch(() => new Promise(() => undefined)); // ignores the abort
