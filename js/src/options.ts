@@ -369,7 +369,9 @@ const PATH_PATTERN = /^\/[!"$->@-~]*$/;
 const RESERVED_HEADERS: readonly string[] = ['content-type', 'content-encoding'];
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex
-const BAD_HEADER_VALUE = /[\r\n\0]/;
+// CR, LF and NUL, and anything above U+00FF: `fetch` takes header values as
+// byte strings and would throw on every request, each one retried in vain.
+const BAD_HEADER_VALUE = /[\r\n\0]|[^\u0000-\u00ff]/;
 
 /**
  * Checks `raw` against {@link ReticentOptions} and fills in the defaults.
@@ -556,7 +558,7 @@ function validateHeaders(value: unknown): Readonly<Record<string, string>> {
       throw new ReticentError('INVALID_OPTION', `headers.${name}: expected a string, got ${typeName(v)}`);
     }
     if (BAD_HEADER_VALUE.test(v)) {
-      throw new ReticentError('INVALID_OPTION', `headers.${name}: must not contain CR, LF or NUL`);
+      throw new ReticentError('INVALID_OPTION', `headers.${name}: must not contain CR, LF, NUL or characters above U+00FF (HTTP header values are bytes)`);
     }
     out[name] = v;
   }
