@@ -263,6 +263,23 @@ pub(crate) struct Links {
     pub(crate) shadow: bool,
 }
 
+/// The data of the text nodes before `node` among its siblings, in order:
+/// what a `<style>`'s CSS holds before `node`'s part (its text children
+/// concatenated). A sibling that cannot be read makes the whole answer
+/// `None`: the caller then cannot know where `node` starts.
+pub(crate) fn preceding_text(node: &Node) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut at = node.previous_sibling();
+    while let Some(sibling) = at {
+        if sibling.node_type() == Node::TEXT_NODE {
+            parts.push(sibling.node_value()?);
+        }
+        at = sibling.previous_sibling();
+    }
+    parts.reverse();
+    Some(parts.concat())
+}
+
 /// `node`'s kind, what the snapshot reads of it, and its links, in one
 /// crossing (two or three when it has a next sibling or children) when it
 /// can; else property by property (the same result, and no links: the

@@ -172,7 +172,7 @@ fn reduce_and_record(live: &mut Live, records: &Array) -> Result<(), CoreError> 
             continue;
         }
         let raw = t.node_value().unwrap_or_default();
-        let value = (!raw.is_empty()).then(|| live.engine.text(&raw, ctx));
+        let value = (!raw.is_empty()).then(|| snapshot::text_in(&live.engine, t, &raw, ctx));
         texts.push(TextMutation {
             id: entry.id,
             value,

@@ -37,7 +37,7 @@ use reticent_core::node::{
     CdataNode, CommentNode, DocumentNode, DocumentTypeNode, ElementNode, SerializedNode, TextNode,
 };
 use reticent_core::privacy::{
-    is_url_attribute, ElementFacts, PrivacyEngine, RuleDecision, TextContext,
+    is_url_attribute, ElementFacts, PrivacyEngine, RuleDecision, Scrubbed, TextContext,
 };
 use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
@@ -46,7 +46,7 @@ use web_sys::{
     HtmlTextAreaElement, Node, ShadowRoot,
 };
 
-use crate::dom::{read_node, ElementRead, Links, NodeRead};
+use crate::dom::{preceding_text, read_node, ElementRead, Links, NodeRead};
 use crate::mirror::{Meta, Mirror};
 use crate::rules::{as_html, Rules, Scope};
 
@@ -292,7 +292,7 @@ impl<'a> Walk<'a> {
             }
             NodeRead::Text(raw) => {
                 let id = self.mirror.assign_with(node, leaf_meta(depth))?;
-                let text = self.engine.text(&raw, ctx);
+                let text = text_in(self.engine, node, &raw, ctx);
                 SerializedNode::Text(TextNode::new(id, text, ctx == TextContext::Style))
             }
             NodeRead::Other(Node::CDATA_SECTION_NODE) => SerializedNode::Cdata(CdataNode::new(
@@ -526,6 +526,26 @@ fn set_root_id(node: &mut SerializedNode, root: u32) {
 }
 
 /// Mirror meta of a node that has no recorded children, under a parent at `depth`.
+/// What is recorded of text node `node`'s `raw` data in context `ctx`, for
+/// the snapshot and text changes alike. A `<style>`'s text child is read
+/// where its earlier text siblings leave off (its CSS is their
+/// concatenation: see [`PrivacyEngine::style_text_after`]); if they cannot
+/// be read, it is masked as text (fail closed).
+pub(crate) fn text_in(
+    engine: &PrivacyEngine,
+    node: &Node,
+    raw: &str,
+    ctx: TextContext,
+) -> Scrubbed {
+    if ctx != TextContext::Style {
+        return engine.text(raw, ctx);
+    }
+    match preceding_text(node) {
+        Some(prefix) => engine.style_text_after(&prefix, raw),
+        None => engine.text(raw, TextContext::Body),
+    }
+}
+
 fn leaf_meta(depth: usize) -> Meta {
     Meta {
         depth: u32::try_from(depth).unwrap_or(u32::MAX),

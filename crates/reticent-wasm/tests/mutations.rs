@@ -186,6 +186,56 @@ async fn text_changes_are_masked_and_style_text_is_sanitised() {
 }
 
 #[wasm_bindgen_test]
+async fn a_style_split_across_text_nodes_is_read_as_one_css() {
+    // React renders `<style>{a}{name}{b}</style>` as three text children,
+    // and the middle one sits inside the string the first one opens.
+    let _f = Fixture::new(r#"<style id="st"></style>"#);
+    let st = el("st");
+    for part in [".u::after{content:\"", "CANARYNAME Jean", "\";color:red}"] {
+        st.append_child(&document().create_text_node(part)).unwrap();
+    }
+    let (mut r, first) = start();
+    assert!(!dump(&first).contains("CANARY"), "{}", dump(&first));
+    let parts = &by_id(snapshot(&first), "st").child_nodes;
+    assert_eq!(parts.len(), 3);
+    let engine = PrivacyEngine::default();
+    let middle = parts[1].id();
+    let css = |node: &SerializedNode| match node {
+        SerializedNode::Text(t) => t.text_content.as_str().to_owned(),
+        other => panic!("not a text: {other:?}"),
+    };
+    assert_eq!(css(&parts[1]), "********** ****");
+    // Alone, it would open a string and mask `color:red`.
+    assert_eq!(
+        css(&parts[2]),
+        "\";color:red}",
+        "the part after the string reads as CSS again"
+    );
+    assert_eq!(
+        css(&parts[0]),
+        engine.text(".u::after{content:\"", TextContext::Style).as_str()
+    );
+
+    // A change of the middle part, and a part added inside the string.
+    st.child_nodes()
+        .item(1)
+        .unwrap()
+        .set_node_value(Some("CANARYLATER"));
+    st.insert_before(
+        &document().create_text_node("CANARYADDED"),
+        st.last_child().as_ref(),
+    )
+    .unwrap();
+    let (ms, text) = next_mutations(&mut r).await;
+    assert!(!text.contains("CANARY"), "{text}");
+    let changed = ms.iter().flat_map(|m| &m.texts).find(|t| t.id == middle);
+    assert_eq!(
+        changed.and_then(|t| t.value.as_ref()).map(|v| v.as_str()),
+        Some("***********")
+    );
+}
+
+#[wasm_bindgen_test]
 async fn attribute_changes_go_through_the_engine() {
     let _f = Fixture::new(
         r#"<div id="d" data-x="1"></div><input id="in"><a id="lnk" href="/a">a</a>

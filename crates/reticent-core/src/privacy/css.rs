@@ -19,13 +19,39 @@ use super::mask::mask_text;
 /// An unterminated string or `url(` masks or drops the rest of the input:
 /// fail closed.
 pub fn sanitize_css(css: &str) -> String {
+    sanitize_from(css, 0)
+}
+
+/// [`sanitize_css`] of `text`, read where `prefix` leaves off: a `<style>`'s
+/// CSS is the concatenation of its text children, so one that starts inside
+/// a string opened by an earlier sibling (`a{content:"`, then the visitor's
+/// name, then `"}`: React renders `<style>{a}{name}{b}</style>` so) must be
+/// masked as that string's text, not read as CSS code. Only `text`'s part of
+/// the output is returned.
+pub fn sanitize_css_after(prefix: &str, text: &str) -> String {
+    if prefix.is_empty() {
+        return sanitize_css(text);
+    }
+    sanitize_from(&format!("{prefix}{text}"), prefix.len())
+}
+
+/// Sanitises `css` and returns the output of its part from byte `from` on
+/// (a character boundary). The part before is read for its state only.
+fn sanitize_from(css: &str, from: usize) -> String {
     let mut out = String::with_capacity(css.len());
     let b = css.as_bytes();
     let mut i = 0;
+    // Where the output of `css[from..]` starts in `out`, once reached.
+    let mut mark = (from == 0).then_some(0);
     // The text of the current prelude or declaration, to know the property name.
     let mut segment_start = 0;
     let mut bracket = 0usize;
+    // After the `=` of an attribute selector, up to its `]`.
+    let mut selector_value = false;
     while i < b.len() {
+        if mark.is_none() && i >= from {
+            mark = Some(out.len());
+        }
         let c = b[i];
         match c {
             b'/' if b.get(i + 1) == Some(&b'*') => {
@@ -34,22 +60,49 @@ pub fn sanitize_css(css: &str) -> String {
             }
             b'"' | b'\'' => {
                 let end = string_end(b, i);
+                // Not closed: the input ends, or a newline ends it as a bad
+                // string (the browser then reads what follows as code, and
+                // so does the sanitiser). Its text is masked whatever the
+                // property, and no quote is added: CSS closes a string at
+                // the end of the input, and a `<style>`'s next text child
+                // may close it (see `sanitize_css_after`).
+                let closed = b.get(end) == Some(&c);
                 let inner = &css[i + 1..end.min(b.len()).max(i + 1)];
                 let segment = &css[segment_start..i];
-                let masked = bracket > 0 || masks_strings(segment);
+                let masked = bracket > 0 || masks_strings(segment) || !closed;
                 out.push(c as char);
                 if is_import(segment) {
                     // `@import "…"` names a resource: drop it like url().
-                } else if masked || end >= b.len() {
+                } else if mark.is_none() && i + 1 + inner.len() >= from {
+                    // The string goes on past `from`: its two parts are
+                    // written apart, and the second one is masked whatever
+                    // the property (the part before `from` decided nothing
+                    // the text may rely on).
+                    let (before, after) = inner.split_at(from - (i + 1));
+                    out.push_str(&if masked {
+                        mask_text(before)
+                    } else {
+                        before.to_owned()
+                    });
+                    mark = Some(out.len());
+                    out.push_str(&mask_text(after));
+                } else if masked {
                     out.push_str(&mask_text(inner));
                 } else {
                     out.push_str(inner);
                 }
-                out.push(c as char);
-                i = (end + 1).min(b.len());
+                if closed {
+                    out.push(c as char);
+                    i = end + 1;
+                } else {
+                    // The newline, if any, is read as code.
+                    i = end;
+                }
                 continue;
             }
-            b'(' if ends_with_url(&out) => {
+            // An escaped function name (`\75 rl(`, `u\72l(`) may be url():
+            // its arguments are dropped too.
+            b'(' if ends_with_url(&out) || ends_with_escape(&out) => {
                 // Skip to the matching `)`, honouring quotes.
                 let mut j = i + 1;
                 while j < b.len() && b[j] != b')' {
@@ -62,8 +115,22 @@ pub fn sanitize_css(css: &str) -> String {
                 i = (j + 1).min(b.len());
                 continue;
             }
-            b'[' => bracket += 1,
-            b']' => bracket = bracket.saturating_sub(1),
+            b'[' => {
+                bracket += 1;
+                selector_value = false;
+            }
+            b']' => {
+                bracket = bracket.saturating_sub(1);
+                selector_value = false;
+            }
+            // `[data-user=jean]`: an unquoted value is masked like a quoted one.
+            b'=' if bracket > 0 => selector_value = true,
+            _ if selector_value && !c.is_ascii_whitespace() => {
+                let ch_len = utf8_len(c);
+                out.push_str(&mask_text(&css[i..(i + ch_len).min(b.len())]));
+                i += ch_len;
+                continue;
+            }
             b'{' | b'}' | b';' => {
                 out.push(c as char);
                 i += 1;
@@ -77,7 +144,12 @@ pub fn sanitize_css(css: &str) -> String {
         out.push_str(&css[i..(i + ch_len).min(b.len())]);
         i += ch_len;
     }
-    out
+    match mark {
+        Some(0) => out,
+        Some(at) => out.split_off(at),
+        // `from` lay inside a comment or a `url(…)` that ran to the end.
+        None => String::new(),
+    }
 }
 
 /// Longest property name [`sanitize_declaration`] accepts.
@@ -123,13 +195,16 @@ fn utf8_len(first: u8) -> usize {
     }
 }
 
-/// Index of the closing quote of the string opening at `start` (or `len`).
+/// Index of the closing quote of the string opening at `start`, of the
+/// unescaped newline that ends it as a bad string (CSS Syntax: newline, CR,
+/// form feed), or `len`.
 fn string_end(b: &[u8], start: usize) -> usize {
     let q = b[start];
     let mut j = start + 1;
     while j < b.len() {
         match b[j] {
             b'\\' => j += 2,
+            b'\n' | b'\r' | 0x0C => return j,
             x if x == q => return j,
             _ => j += 1,
         }
@@ -145,6 +220,19 @@ fn ends_with_url(out: &str) -> bool {
         .collect::<String>()
         .to_ascii_lowercase();
     tail == "lru"
+}
+
+/// Whether the identifier `out` ends with holds a backslash escape (looked
+/// for among its last 16 characters, spaces included: an escape's hex digits
+/// may end with one).
+fn ends_with_escape(out: &str) -> bool {
+    out.chars()
+        .rev()
+        .take(16)
+        .take_while(|&c| {
+            c.is_alphanumeric() || matches!(c, '-' | '_' | '\\' | ' ') || !c.is_ascii()
+        })
+        .any(|c| c == '\\')
 }
 
 fn property_name(segment: &str) -> Option<String> {
@@ -187,6 +275,86 @@ fn is_import(segment: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_continuing_a_string_is_masked_as_its_text() {
+        // `<style>{a}{name}{b}</style>`: three text children, one CSS.
+        let a = ".u::after{content:\"";
+        let name = "Jean Dupont";
+        let b = "\"}";
+        assert_eq!(sanitize_css_after("", a), sanitize_css(a));
+        // Unterminated here: the next text child closes it.
+        assert_eq!(sanitize_css_after(a, name), "**** ******");
+        assert_eq!(sanitize_css_after(&format!("{a}{name}"), b), "\"}");
+        // Even where a string alone would be kept (font names): the prefix's
+        // reading does not carry over to the text.
+        assert_eq!(
+            sanitize_css_after("b{font-family:\"Open ", "Jean\"}"),
+            "****\"}"
+        );
+        // The text starts at the closing quote: the quote is its own.
+        assert_eq!(
+            sanitize_css_after("p::after{content:\"x", "\";color:red}"),
+            "\";color:red}"
+        );
+    }
+
+    #[test]
+    fn unquoted_attribute_selector_values_are_masked() {
+        assert_eq!(
+            sanitize_css("[data-user=jean] p,[x~=Dupont i]{color:red}"),
+            "[data-user=****] p,[x~=****** *]{color:red}"
+        );
+        assert_eq!(
+            sanitize_css("a[href^=\"/u/jean\"]{}"),
+            "a[href^=\"/*/****\"]{}"
+        );
+        assert_eq!(
+            sanitize_css("[hidden]{display:none}"),
+            "[hidden]{display:none}"
+        );
+    }
+
+    #[test]
+    fn escaped_url_functions_are_emptied() {
+        for css in [
+            "a{background:\\75 rl(https://t.test/?u=jean)}",
+            "a{background:u\\72l(https://t.test/?u=jean)}",
+            "a{background:\\000075rl(https://t.test/?u=jean)}",
+        ] {
+            let out = sanitize_css(css);
+            assert!(
+                !out.contains("jean") && out.ends_with("()}"),
+                "{css} -> {out}"
+            );
+        }
+        assert_eq!(
+            sanitize_css("a{width:calc(1px + 2%)}"),
+            "a{width:calc(1px + 2%)}"
+        );
+    }
+
+    #[test]
+    fn a_text_after_complete_rules_reads_as_alone() {
+        // Emotion and others append one complete rule per text node.
+        for (prefix, text) in [
+            (".a{color:red}", ".b{content:\"Jean\"}"),
+            ("", "p{background:url(https://t.test/?u=jean)}"),
+            (".a{}/* c */", "[data-user='jean']{color:red}"),
+        ] {
+            assert_eq!(sanitize_css_after(prefix, text), sanitize_css(text));
+        }
+    }
+
+    #[test]
+    fn a_text_inside_a_comment_or_url_of_the_prefix_is_not_recorded() {
+        assert_eq!(sanitize_css_after("a{}/* ", "Jean */b{}"), "b{}");
+        assert_eq!(
+            sanitize_css_after("a{background:url(", "https://t.test/?u=jean)}"),
+            "}"
+        );
+        assert_eq!(sanitize_css_after("a{}/* open", " jean"), "");
+    }
 
     #[test]
     fn neutralises_urls() {
@@ -261,7 +429,19 @@ mod tests {
         assert_eq!(sanitize_css("a{/* jean */color:red}"), "a{color:red}");
         assert_eq!(
             sanitize_css("a{font-family:\"secret"),
-            "a{font-family:\"******\""
+            "a{font-family:\"******"
+        );
+        // A newline ends a string as a bad string: the browser reads what
+        // follows as code, and so must the sanitiser (it used to keep the
+        // "font name" up to the next quote and copy `Jean` as code).
+        assert_eq!(
+            sanitize_css("b{font-family:\"a\n}p::after{content:\"Jean\"}"),
+            "b{font-family:\"*\n}p::after{content:\"****\"}"
+        );
+        assert_eq!(
+            sanitize_css("b{font-family:\"Open\\\nSans\"}"),
+            "b{font-family:\"Open\\\nSans\"}",
+            "an escaped newline continues the string"
         );
         assert_eq!(
             sanitize_css("a{background:url(secret"),

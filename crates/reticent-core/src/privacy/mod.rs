@@ -28,7 +28,7 @@ use crate::incremental::StyleDeclarationSet;
 use crate::node::{Attributes, ElementNode};
 
 pub use attributes::{is_event_handler, is_layout_safe, is_url_attribute, recorded_name};
-pub use css::{is_plain_property, sanitize_css, sanitize_declaration};
+pub use css::{is_plain_property, sanitize_css, sanitize_css_after, sanitize_declaration};
 pub use custom::{CustomDetectors, CUSTOM_LABEL};
 pub use detectors::{find_pii, scrub_pii, PiiCounts, PiiKind};
 pub use mask::{mask_input_value, mask_text, INPUT_MASK};
@@ -252,6 +252,13 @@ impl PrivacyEngine {
             TextContext::FormValue => self.input_value(raw),
             TextContext::Unmasked => self.unmasked(raw),
         }
+    }
+
+    /// The text of a `<style>`'s text child whose earlier text siblings hold
+    /// `prefix` (their data, in order): the CSS is their concatenation, so
+    /// the text is read where they leave off ([`sanitize_css_after`]).
+    pub fn style_text_after(&self, prefix: &str, raw: &str) -> Scrubbed {
+        Scrubbed(sanitize_css_after(prefix, raw))
     }
 
     /// A value a site rule unmasked: recorded after the PII detectors.
