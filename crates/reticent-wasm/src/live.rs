@@ -19,7 +19,7 @@ use reticent_core::incremental::{
 };
 use reticent_core::incremental::{ScrollData, TouchMoveData, ViewportResizeData};
 use reticent_core::node::SerializedNode;
-use reticent_core::privacy::PrivacyEngine;
+use reticent_core::privacy::{PrivacyEngine, RuleDecision};
 use reticent_core::CoreError;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -43,6 +43,10 @@ pub(crate) const MAX_INCREMENTAL_EVENTS: usize = 20_000;
 /// Estimated bytes of incremental events buffered since the last snapshot
 /// before the buffer is replaced by a fresh snapshot.
 pub(crate) const MAX_INCREMENTAL_BYTES: usize = 8 * 1024 * 1024;
+
+/// Levels of elements inside an editable element looked at for rules that
+/// mask its value (see `Live::all_unmasked`).
+const MAX_EDITABLE_DEPTH: usize = 64;
 
 /// Time budget of one slice of the first snapshot. 20 ms, not more: a slice
 /// that loses its core on a loaded machine stretches, and the last one also
@@ -1027,6 +1031,20 @@ impl Live {
         if rules.ignored {
             return Ok(());
         }
+        // An editable element's value is its whole text: a rule that masks
+        // or blocks an element inside it must still hold, so the value is in
+        // clear only if every element inside is unmasked too (its text
+        // reaches the replay anyway through text changes, decided node by
+        // node).
+        let rules =
+            if rules.input_unmasked && !is_form_control(el) && !self.all_unmasked(el, rules, 0) {
+                RuleDecision {
+                    input_unmasked: false,
+                    ..rules
+                }
+            } else {
+                rules
+            };
         // The constant mask, or (unmasked by a rule) the value after the detectors.
         let facts = self.rules.light_facts(el, rules);
         let text = self.engine.form_value(&facts, &form_value(el));
@@ -1040,6 +1058,25 @@ impl Live {
             })),
             48,
         )
+    }
+
+    /// Whether every element inside `parent` (whose decision is `decision`)
+    /// keeps form values unmasked, with nothing blocked or ignored; `false`
+    /// past [`MAX_EDITABLE_DEPTH`] levels (fail closed).
+    fn all_unmasked(&self, parent: &Element, decision: RuleDecision, depth: usize) -> bool {
+        if depth > MAX_EDITABLE_DEPTH {
+            return false;
+        }
+        let mut child = parent.first_element_child();
+        while let Some(el) = child {
+            let d = self.rules.child(decision, &el);
+            if d.blocked || d.ignored || !d.input_unmasked || !self.all_unmasked(&el, d, depth + 1)
+            {
+                return false;
+            }
+            child = el.next_element_sibling();
+        }
+        true
     }
 
     /// Writes every pending interaction as events.
@@ -1103,6 +1140,11 @@ fn viewport(width: u32, height: u32) -> IncrementalData {
         d.width = width;
         d.height = height;
     }))
+}
+
+/// Whether `el` is an input, textarea or select (not an editable element).
+fn is_form_control(el: &Element) -> bool {
+    matches!(el.local_name().as_str(), "input" | "textarea" | "select")
 }
 
 /// The raw form value of an input, textarea, select or editable element.

@@ -113,6 +113,33 @@ fn typing_gives_one_masked_input_event_on_change() {
     assert_eq!(inputs[1].text.as_str(), INPUT_MASK);
 }
 
+#[wasm_bindgen_test]
+fn an_editable_value_is_in_clear_only_if_nothing_inside_is_masked() {
+    // Unmasked editable elements; inside the first, a masked span.
+    let _f = Fixture::new(
+        r#"<div id="ed" contenteditable data-reticent-unmask>Hi <span data-reticent-mask>CANARYMASKED</span></div>
+           <div id="ok" contenteditable data-reticent-unmask>Plain <b>bold</b></div>"#,
+    );
+    let mut r = granted();
+    let first = take(&mut r);
+    for id in ["ed", "ok"] {
+        el(id).dispatch_event(&plain("input", true)).unwrap();
+    }
+    let batch = take(&mut r);
+    assert!(!dump(&batch).contains("CANARY"), "{}", dump(&batch));
+    let text_of = |id: u32| {
+        incrementals(&batch)
+            .into_iter()
+            .find_map(|d| match d {
+                IncrementalData::Input(i) if i.id == id => Some(i.text.as_str().to_owned()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no input event for {id}"))
+    };
+    assert_eq!(text_of(snapshot_id(&first, "ed")), INPUT_MASK);
+    assert_eq!(text_of(snapshot_id(&first, "ok")), "Plain bold");
+}
+
 /// `Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set`.
 fn input_value_setter() -> JsValue {
     let proto = Reflect::get(&js_sys::global(), &"HTMLInputElement".into())

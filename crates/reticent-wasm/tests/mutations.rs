@@ -213,7 +213,9 @@ async fn a_style_split_across_text_nodes_is_read_as_one_css() {
     );
     assert_eq!(
         css(&parts[0]),
-        engine.text(".u::after{content:\"", TextContext::Style).as_str()
+        engine
+            .text(".u::after{content:\"", TextContext::Style)
+            .as_str()
     );
 
     // A change of the middle part, and a part added inside the string.
