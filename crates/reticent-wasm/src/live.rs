@@ -1028,7 +1028,10 @@ impl Live {
 
     fn write_input(&mut self, id: u32, el: &Element, user: bool) -> Result<(), CoreError> {
         let rules = self.rules.decide(el);
-        if rules.ignored {
+        // A blocked element is not read at all; and while masked, a
+        // checkbox's or radio's event would tell by itself which one was
+        // chosen (`change` fires on the radio checked), whatever it carries.
+        if rules.ignored || rules.blocked || (!rules.input_unmasked && is_choice(el)) {
             return Ok(());
         }
         // An editable element's value is its whole text: a rule that masks
@@ -1140,6 +1143,12 @@ fn viewport(width: u32, height: u32) -> IncrementalData {
         d.width = width;
         d.height = height;
     }))
+}
+
+/// Whether `el` is a checkbox or a radio button.
+fn is_choice(el: &Element) -> bool {
+    crate::rules::as_html::<HtmlInputElement>(el, &["input"])
+        .is_some_and(|i| matches!(i.type_().as_str(), "checkbox" | "radio"))
 }
 
 /// Whether `el` is an input, textarea or select (not an editable element).

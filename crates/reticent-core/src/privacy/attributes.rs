@@ -157,6 +157,9 @@ pub(super) fn scrub(engine: &PrivacyEngine, tag: &str, name: &str, value: &str) 
     scrub_with(engine, tag, name, value, Exposure::default())
 }
 
+/// What a widget-state attribute (`aria-checked`, …) is recorded as.
+const STATE_MASK: &str = "*";
+
 /// The engine's attribute rule; `None` drops the attribute. Unmasked values
 /// go through the PII detectors; URLs, CSS and dropped attributes are
 /// handled the same whatever the exposure.
@@ -180,6 +183,12 @@ pub(super) fn scrub_with(
         "value" if exposure.input => Some(engine.exposed(value)),
         "value" => Some(engine.input_value(value).as_str().to_owned()),
         "checked" | "selected" => None,
+        // The same choice in custom widgets (ARIA checkboxes, radios,
+        // options; Radix's `data-state`): one constant whatever the value,
+        // as `mask_text` would keep `true` and `false` apart by length.
+        "aria-checked" | "aria-selected" | "aria-pressed" | "data-state" => {
+            Some(STATE_MASK.to_owned())
+        }
         "style" => Some(super::sanitize_css(value)),
         n if is_url_attribute(n) => Some(engine.url(value).as_str().to_owned()),
         // `<meta content>` and `<input type=…>` names stay structural only when safe.
@@ -204,6 +213,25 @@ mod tests {
 
     fn a(tag: &str, name: &str, value: &str) -> Option<String> {
         scrub(&PrivacyEngine::default(), tag, name, value)
+    }
+
+    #[test]
+    fn widget_states_are_one_constant_whatever_the_choice() {
+        for name in [
+            "aria-checked",
+            "aria-selected",
+            "aria-pressed",
+            "data-state",
+        ] {
+            let got: Vec<_> = ["true", "false", "mixed", "checked", "unchecked"]
+                .iter()
+                .map(|v| a("div", name, v))
+                .collect();
+            assert!(
+                got.iter().all(|g| g.as_deref() == Some(STATE_MASK)),
+                "{name}: {got:?}"
+            );
+        }
     }
 
     #[test]
