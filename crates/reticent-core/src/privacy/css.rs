@@ -46,8 +46,6 @@ fn sanitize_from(css: &str, from: usize) -> String {
     // The text of the current prelude or declaration, to know the property name.
     let mut segment_start = 0;
     let mut bracket = 0usize;
-    // After the `=` of an attribute selector, up to its `]`.
-    let mut selector_value = false;
     while i < b.len() {
         if mark.is_none() && i >= from {
             mark = Some(out.len());
@@ -115,22 +113,10 @@ fn sanitize_from(css: &str, from: usize) -> String {
                 i = (j + 1).min(b.len());
                 continue;
             }
-            b'[' => {
-                bracket += 1;
-                selector_value = false;
-            }
-            b']' => {
-                bracket = bracket.saturating_sub(1);
-                selector_value = false;
-            }
-            // `[data-user=jean]`: an unquoted value is masked like a quoted one.
-            b'=' if bracket > 0 => selector_value = true,
-            _ if selector_value && !c.is_ascii_whitespace() => {
-                let ch_len = utf8_len(c);
-                out.push_str(&mask_text(&css[i..(i + ch_len).min(b.len())]));
-                i += ch_len;
-                continue;
-            }
+            // An unquoted attribute-selector value is an identifier of the
+            // site's own CSS (`input[type=text]`), which the layout needs.
+            b'[' => bracket += 1,
+            b']' => bracket = bracket.saturating_sub(1),
             b'{' | b'}' | b';' => {
                 out.push(c as char);
                 i += 1;
@@ -300,18 +286,15 @@ mod tests {
     }
 
     #[test]
-    fn unquoted_attribute_selector_values_are_masked() {
+    fn quoted_attribute_selector_values_are_masked_identifiers_kept() {
+        // Identifiers are the site's CSS, which the layout needs.
         assert_eq!(
-            sanitize_css("[data-user=jean] p,[x~=Dupont i]{color:red}"),
-            "[data-user=****] p,[x~=****** *]{color:red}"
+            sanitize_css("input[type=text],[hidden]{color:red}"),
+            "input[type=text],[hidden]{color:red}"
         );
         assert_eq!(
             sanitize_css("a[href^=\"/u/jean\"]{}"),
             "a[href^=\"/*/****\"]{}"
-        );
-        assert_eq!(
-            sanitize_css("[hidden]{display:none}"),
-            "[hidden]{display:none}"
         );
     }
 
