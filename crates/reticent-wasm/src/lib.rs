@@ -63,6 +63,7 @@ mod clock;
 mod compress;
 mod dom;
 mod error;
+mod guard;
 mod interactions;
 mod live;
 mod mirror;

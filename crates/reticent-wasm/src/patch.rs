@@ -9,7 +9,7 @@
 //!
 //! A method is replaced, only after consent, by a `Proxy` of the original
 //! whose `apply` trap calls the original first (its result or exception goes
-//! to the page unchanged) and then records the call. Stopping deletes the
+//! to the page unchanged) and then records the call (guarded: see guard.rs). Stopping deletes the
 //! trap, which turns the proxy into a transparent forwarder for any reference
 //! the page kept, and puts the original back if the property still holds our
 //! proxy (a later patch by someone else is left alone). A `Proxy` needs no
@@ -29,13 +29,15 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CssStyleDeclaration, Element};
 
+use crate::guard;
 use crate::live::{with_live, Live, PatchHandle};
 
 /// What a wrapped method records after the original ran.
 pub(crate) type Hook = fn(&mut Live, &JsValue, &Array, &JsValue) -> Result<(), CoreError>;
 
-/// The apply trap's closure type.
-pub(crate) type Trap = Closure<dyn FnMut(JsValue, JsValue, Array) -> Result<JsValue, JsValue>>;
+/// The hook the apply trap calls after the original: `(this, args, result)`
+/// (the trap itself is JS: see guard.rs).
+pub(crate) type Trap = Closure<dyn FnMut(JsValue, Array, JsValue)>;
 
 /// Which methods are wrapped: (global constructor name or `history`, whether
 /// to patch its `prototype`, method, hook).
@@ -178,22 +180,19 @@ fn recording_proxy(
     hook: Hook,
     weak: Weak<RefCell<Live>>,
 ) -> Option<(Proxy, Object, Trap)> {
-    let trap: Trap = Closure::new(
-        move |target: JsValue, this: JsValue, args: Array| -> Result<JsValue, JsValue> {
-            let result = Reflect::apply(target.unchecked_ref::<Function>(), &this, &args)?;
-            with_live(&weak, |live| {
-                // Navigations are checked against excluded pages even while
-                // the first snapshot is taken (`navigated` skips the Meta).
-                if live.is_slicing() && !is_navigation(key) {
-                    return Ok(());
-                }
-                hook(live, &this, &args, &result)
-            });
-            Ok(result)
-        },
-    );
+    let trap: Trap = Closure::new(move |this: JsValue, args: Array, result: JsValue| {
+        with_live(&weak, |live| {
+            // Navigations are checked against excluded pages even while
+            // the first snapshot is taken (`navigated` skips the Meta).
+            if live.is_slicing() && !is_navigation(key) {
+                return Ok(());
+            }
+            hook(live, &this, &args, &result)
+        });
+    });
+    let apply = guard::trap(trap.as_ref().unchecked_ref());
     let handler = Object::new();
-    let set = Reflect::set(&handler, &JsValue::from_str("apply"), trap.as_ref());
+    let set = Reflect::set(&handler, &JsValue::from_str("apply"), &apply);
     if set != Ok(true) {
         return None;
     }

@@ -9,9 +9,10 @@ use reticent_core::{CoreError, ErrorCode};
 use wasm_bindgen::prelude::*;
 
 use crate::error::ReticentError;
+use crate::guard;
 use crate::live::SLICE_MS;
 use crate::options::RecorderOptions;
-use crate::page::Page;
+use crate::page::{internal, Page};
 use crate::session::{Session, SliceBudget};
 
 /// A session replay recorder for one page.
@@ -269,7 +270,7 @@ impl Recorder {
         if self
             .session
             .as_ref()
-            .is_some_and(|s| s.stopped() && !s.excluded())
+            .is_some_and(|s| (s.stopped() && !s.excluded()) || guard::trapped())
         {
             return consent_name(ConsentState::Denied).to_owned();
         }
@@ -348,6 +349,17 @@ impl Recorder {
     /// closes the gate as `withdrawConsent` does.
     fn sync(&mut self) {
         let Some(session) = &self.session else { return };
+        if guard::trapped() {
+            // A callback trapped (a panic): the module's state cannot be
+            // trusted any more. Stop, and report it once.
+            if self.error.is_none() {
+                self.error = Some(internal(
+                    "the recorder failed inside a page callback (observer, listener, timer or wrapped method)",
+                ));
+            }
+            self.withdraw_consent();
+            return;
+        }
         if !session.stopped() {
             return;
         }
@@ -455,6 +467,27 @@ mod browser_tests {
             .unwrap();
         assert_eq!(r.consent_state(), "granted");
         assert_eq!(r.pending_events(), 2);
+    }
+
+    /// A callback that trapped (a panic, caught by its JS guard) stops the
+    /// recorder at its next call, which reports it once.
+    #[wasm_bindgen_test]
+    fn a_trapped_callback_stops_the_recorder_and_reports_once() {
+        let mut r = Recorder::new(JsValue::UNDEFINED).unwrap();
+        r.set_slice_budget_ms_for_tests(f64::INFINITY);
+        r.grant_consent(JsValue::from_str("s-g"), JsValue::from_str("pv-g"))
+            .unwrap();
+        assert_eq!(r.consent_state(), "granted");
+        let throwing =
+            js_sys::Function::new_no_args("throw new WebAssembly.RuntimeError('unreachable')");
+        assert!(crate::guard::guard(&throwing).call0(&JsValue::NULL).is_ok());
+        assert_eq!(r.consent_state(), "denied");
+        let err = r.take_error();
+        let code = js_sys::Reflect::get(&err, &JsValue::from_str("code")).unwrap();
+        assert_eq!(code.as_string().as_deref(), Some("INTERNAL"));
+        assert!(r.take_error().is_undefined(), "reported once");
+        assert!(r.session.is_none());
+        crate::guard::untrap();
     }
 
     /// `takeRawBatch` answers a copy: the session writes every batch into

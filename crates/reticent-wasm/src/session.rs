@@ -15,6 +15,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{AddEventListenerOptions, Event, EventTarget, MutationObserver};
 
+use crate::guard;
 use crate::interactions::{On, LISTENERS};
 use crate::live::{with_live, Live};
 use crate::mutations;
@@ -90,7 +91,8 @@ impl Session {
             Closure::new(move |records: Array, _: MutationObserver| {
                 with_live(&weak, |live| mutations::process(live, &records));
             });
-        let observer = MutationObserver::new(callback.as_ref().unchecked_ref()).map_err(|e| {
+        let guarded = guard::guard(callback.as_ref().unchecked_ref());
+        let observer = MutationObserver::new(&guarded).map_err(|e| {
             internal(&format!(
                 "creating a MutationObserver failed: {}",
                 describe(&e)
@@ -107,10 +109,7 @@ impl Session {
         let callback: Closure<dyn FnMut()> = Closure::new(move || {
             with_live(&weak, Live::step);
         });
-        let f: js_sys::Function = callback
-            .as_ref()
-            .unchecked_ref::<js_sys::Function>()
-            .clone();
+        let f = guard::guard(callback.as_ref().unchecked_ref());
         self.closures.push(Box::new(callback));
         self.live.borrow_mut().handles.step_fn = Some(f);
     }
@@ -138,10 +137,7 @@ impl Session {
                     handler(live, &e)
                 });
             });
-            let f: js_sys::Function = callback
-                .as_ref()
-                .unchecked_ref::<js_sys::Function>()
-                .clone();
+            let f = guard::guard(callback.as_ref().unchecked_ref());
             self.closures.push(Box::new(callback));
             target
                 .add_event_listener_with_callback_and_add_event_listener_options(kind, &f, &options)
