@@ -74,6 +74,9 @@ pub(crate) struct Live {
     /// Set when a navigation led to an excluded page: the session stopped
     /// like a withdrawal, without an error.
     pub(crate) excluded: bool,
+    /// The page's address (raw; only compared, never recorded) as of the
+    /// last Meta event or navigation seen: see [`Live::check_address`].
+    address: String,
     pub(crate) buffer: Vec<Event>,
     pub(crate) mirror: Mirror,
     pub(crate) clock: Clock,
@@ -255,6 +258,7 @@ impl Live {
             engine,
             rules,
             excluded: false,
+            address: String::new(),
             buffer: Vec::new(),
             mirror: Mirror::new(),
             clock: Clock::default(),
@@ -391,8 +395,9 @@ impl Live {
         node: SerializedNode,
     ) -> Result<(), CoreError> {
         let (width, height) = page.viewport();
+        self.address = page.href()?;
         let meta = MetaData {
-            href: self.engine.url(&page.href()?),
+            href: self.engine.url(&self.address),
             width,
             height,
         };
@@ -868,7 +873,8 @@ impl Live {
     /// is still being taken.
     pub(crate) fn navigated(&mut self) -> Result<(), CoreError> {
         let page = Page::current()?;
-        if self.engine.excludes_page(&page.href()?) {
+        self.address = page.href()?;
+        if self.engine.excludes_page(&self.address) {
             self.excluded = true;
             self.stop();
             return Ok(());
@@ -879,11 +885,25 @@ impl Live {
         self.meta()
     }
 
+    /// Catches a navigation the recorder did not see: the Navigation API's
+    /// intercepted ones fire no `popstate`, and a router that kept the
+    /// original `pushState` bypasses the wrapped one. Called before every
+    /// mutation callback's records and every batch taken: a changed address
+    /// is a navigation (an excluded page stops the recording before anything
+    /// more of it is buffered or sent).
+    pub(crate) fn check_address(&mut self) -> Result<(), CoreError> {
+        if Page::current()?.href()? == self.address {
+            return Ok(());
+        }
+        self.navigated()
+    }
+
     /// A Meta event for the current address and viewport (SPA navigations).
     pub(crate) fn meta(&mut self) -> Result<(), CoreError> {
         let page = Page::current()?;
         let (width, height) = page.viewport();
-        let href = self.engine.url(&page.href()?);
+        self.address = page.href()?;
+        let href = self.engine.url(&self.address);
         self.push(EventData::Meta(MetaData {
             href,
             width,

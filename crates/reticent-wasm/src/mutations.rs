@@ -54,6 +54,12 @@ pub(crate) fn process(live: &mut Live, records: &Array) -> Result<(), CoreError>
     if live.stopped {
         return Ok(());
     }
+    // A navigation the recorder did not see (see `check_address`): into an
+    // excluded page, these records are not recorded.
+    live.check_address()?;
+    if live.stopped {
+        return Ok(());
+    }
     if live.is_slicing() {
         return live.defer(records.clone());
     }

@@ -219,6 +219,8 @@ impl Session {
         }
         self.raw.clear();
         let mut live = self.state()?;
+        // Nothing of an excluded page leaves, whatever way it was reached.
+        live.check_address()?;
         live.flush_pending()?;
         if live.buffer.is_empty() {
             return Ok(false);

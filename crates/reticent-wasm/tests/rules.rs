@@ -344,6 +344,56 @@ fn excluded_pages_record_nothing_and_navigation_into_one_stops() {
 }
 
 #[wasm_bindgen_test]
+async fn a_navigation_the_recorder_did_not_see_into_an_excluded_page_stops_it() {
+    let _f = Fixture::new(r#"<p id="p">Page ALPHA</p>"#);
+    let _a = Address::set("/shop");
+    // A router that kept the original `pushState` (or the Navigation API's
+    // intercepted navigations): no wrapped method, no popstate.
+    let history = web_sys::window().unwrap().history().unwrap();
+    let original = js_sys::Reflect::get(&history, &"pushState".into()).unwrap();
+    let mut r = with_rules(r#"{"excludePages":["/checkout/*"]}"#);
+    let _ = take(&mut r);
+    original
+        .unchecked_ref::<js_sys::Function>()
+        .call3(
+            &history,
+            &JsValue::NULL,
+            &"".into(),
+            &"/checkout/pay".into(),
+        )
+        .unwrap();
+    assert!(!r.excluded(), "nothing saw it yet");
+    // The next mutation callback checks the address first.
+    el("p").set_text_content(Some("Checkout CANARYPAY"));
+    settle().await;
+    assert!(r.excluded(), "stopped before recording the page's changes");
+    assert!(r.take_batch(None).unwrap().is_none());
+
+    // With no DOM change, taking a batch checks it too.
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some("/shop"))
+        .unwrap();
+    r.withdraw_consent();
+    r.grant_consent(JsValue::from_str("s-2"), JsValue::from_str("pv-3"))
+        .unwrap();
+    let _ = take(&mut r);
+    original
+        .unchecked_ref::<js_sys::Function>()
+        .call3(
+            &history,
+            &JsValue::NULL,
+            &"".into(),
+            &"/checkout/pay".into(),
+        )
+        .unwrap();
+    assert!(r.take_batch(None).unwrap().is_none());
+    assert!(r.excluded());
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some("/shop"))
+        .unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn rules_apply_inside_same_origin_iframes() {
     let _f = Fixture::new(
         r#"<iframe id="fopen" data-reticent-unmask></iframe><iframe id="fplain"></iframe>"#,
