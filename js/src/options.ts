@@ -6,6 +6,7 @@
  */
 
 import { resolveConsent, type ConsentConfig, type ConsentOption } from './consent/index.js';
+import { describe, typeName } from './describe.js';
 import { ReticentError } from './errors.js';
 import { DEFAULT_MAX_QUEUE_BYTES } from './queue.js';
 import { DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_SESSION_DURATION } from './session.js';
@@ -593,19 +594,3 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  const t = typeof value;
-  return t === 'object' ? 'an object' : t;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') {
-    const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
-    return JSON.stringify(shown);
-  }
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value === undefined) return 'undefined';
-  return typeName(value);
-}

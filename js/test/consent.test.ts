@@ -55,6 +55,11 @@ describe('resolveConsent', () => {
     [{ cmp: 'tcf', vendorld: 5 }, 'UNKNOWN_OPTION', 'consent.vendorld:'],
     [{ cmp: 'onetrust', groupId: '' }, 'INVALID_OPTION', 'consent.groupId:'],
     [{ cmp: 'cookiebot', category: 'necessary' }, 'INVALID_OPTION', 'consent.category:'],
+    // Values JSON cannot show, and names every object has: still typed errors naming the option.
+    [{ cmp: 'tcf', vendorId: 10n }, 'INVALID_OPTION', 'consent.vendorId:'],
+    [{ cmp: 10n }, 'INVALID_OPTION', 'consent.cmp:'],
+    [{ cmp: 'tcf', toString: 1 }, 'UNKNOWN_OPTION', 'consent.toString:'],
+    [{ cmp: 'tcf', constructor: 'x' }, 'UNKNOWN_OPTION', 'consent.constructor:'],
     [{ cmp: 'tarteaucitron', key: 'a b' }, 'INVALID_OPTION', 'consent.key:'],
     [{ cmp: 'klaro', service: '' }, 'INVALID_OPTION', 'consent.service:'],
     [{ cmp: 'klaro', category: 'analytics' }, 'UNKNOWN_OPTION', 'consent.category:'],
@@ -64,7 +69,7 @@ describe('resolveConsent', () => {
     [null, 'INVALID_OPTION', 'consent:'],
   ];
   for (const [raw, code, prefix] of cases) {
-    it(`rejects ${JSON.stringify(raw)} with ${code}`, () => {
+    it(`rejects ${JSON.stringify(raw, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))} with ${code}`, () => {
       assert.throws(
         () => resolveConsent(raw),
         (e: unknown) => e instanceof ReticentError && e.code === code && e.message.startsWith(prefix),

@@ -1,3 +1,4 @@
+import { describe } from '../describe.js';
 import { ReticentError } from '../errors.js';
 import type { AxeptioSettings } from './axeptio.js';
 import type { CookiebotSettings } from './cookiebot.js';
@@ -102,7 +103,7 @@ export function resolveConsent(value: unknown): ConsentConfig {
   const list = SOURCES.map((s) => `'${s}'`).join(', ');
   if (typeof value === 'string') {
     if (!SOURCES.includes(value as ConsentSource)) {
-      throw new ReticentError('INVALID_OPTION', `consent: expected one of ${list}, got ${JSON.stringify(value)}`);
+      throw new ReticentError('INVALID_OPTION', `consent: expected one of ${list}, got ${describe(value)}`);
     }
     return resolveConsent({ cmp: value });
   }
@@ -112,11 +113,11 @@ export function resolveConsent(value: unknown): ConsentConfig {
   const obj = value as Record<string, unknown>;
   const cmp = obj.cmp as ConsentSource;
   if (!SOURCES.includes(cmp)) {
-    throw new ReticentError('INVALID_OPTION', `consent.cmp: expected one of ${list}, got ${JSON.stringify(obj.cmp)}`);
+    throw new ReticentError('INVALID_OPTION', `consent.cmp: expected one of ${list}, got ${describe(obj.cmp)}`);
   }
   const spec = SETTINGS[cmp];
   for (const key of Object.keys(obj)) {
-    if (key !== 'cmp' && !(key in spec)) {
+    if (key !== 'cmp' && !Object.prototype.hasOwnProperty.call(spec, key)) {
       throw new ReticentError('UNKNOWN_OPTION', `consent.${key}: not a setting of the '${cmp}' consent source`);
     }
   }
@@ -125,7 +126,7 @@ export function resolveConsent(value: unknown): ConsentConfig {
     if (v === undefined) {
       if (required) throw new ReticentError('INVALID_OPTION', `consent.${key}: required for '${cmp}': expected ${expected}`);
     } else if (!check(v)) {
-      throw new ReticentError('INVALID_OPTION', `consent.${key}: expected ${expected}, got ${JSON.stringify(v)}`);
+      throw new ReticentError('INVALID_OPTION', `consent.${key}: expected ${expected}, got ${describe(v)}`);
     }
   }
   return { ...obj, cmp };
