@@ -42,7 +42,8 @@
 //! buffered (`takeBatch` returns `undefined`, interactions are not recorded);
 //! text and attribute changes made meanwhile follow the snapshot as mutations,
 //! and a structural change restarts the walk (after three restarts the
-//! snapshot is taken synchronously). `checkpoint` is walked in slices the
+//! snapshot is taken synchronously), as does an attribute change that may
+//! change the rules of an element the walk is inside. `checkpoint` is walked in slices the
 //! same way; the flood guard takes its snapshot synchronously.
 //!
 //! ```js

@@ -28,6 +28,7 @@ use web_sys::{
 };
 
 use crate::clock::Clock;
+use crate::dom::{record_kind, RecordKind};
 use crate::mirror::Mirror;
 use crate::mutations;
 use crate::page::{describe, internal, Page};
@@ -541,9 +542,28 @@ impl Live {
     /// Keeps records that arrive while the snapshot is sliced; a structural
     /// change (or too many records) restarts the walk.
     pub(crate) fn defer(&mut self, records: Array) -> Result<(), CoreError> {
+        let Some(sl) = self.slicing.as_ref() else {
+            return Ok(());
+        };
+        // An element the walk is inside got its rules fixed when it was
+        // entered: an attribute that may change them (any, with site
+        // selectors; else `data-reticent-*`) restarts the walk too, or the
+        // rest of its children would follow a rule that no longer holds.
+        let selectors = self.rules.has_selectors();
         let structural = records.iter().any(|r| {
-            r.dyn_ref::<MutationRecord>()
-                .is_some_and(|r| r.type_() == "childList")
+            let Some(r) = r.dyn_ref::<MutationRecord>() else {
+                return false;
+            };
+            match record_kind(r) {
+                RecordKind::ChildList => true,
+                RecordKind::Attributes => {
+                    (selectors
+                        || r.attribute_name()
+                            .is_some_and(|n| n.starts_with("data-reticent-")))
+                        && r.target().is_some_and(|t| sl.walk.is_open(&t))
+                }
+                _ => false,
+            }
         });
         let Some(sl) = self.slicing.as_mut() else {
             return Ok(());

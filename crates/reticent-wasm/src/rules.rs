@@ -136,6 +136,20 @@ impl Remembered {
 }
 
 impl Rules {
+    /// Whether the site gave any selector rule (then any attribute change
+    /// may change an element's decision, not only `data-reticent-*`).
+    pub(crate) fn has_selectors(&self) -> bool {
+        [
+            &self.unmask_text,
+            &self.unmask_inputs,
+            &self.mask,
+            &self.block,
+            &self.ignore,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+
     pub(crate) fn new(config: &PrivacyConfig) -> Self {
         Rules {
             unmask_text: config.unmask_text.clone(),

@@ -639,6 +639,15 @@ impl SlicedWalk {
         })
     }
 
+    /// Whether the walk is inside `node` (one of its open elements).
+    pub(crate) fn is_open(&self, node: &Node) -> bool {
+        let node: &JsValue = node.as_ref();
+        self.stack.iter().any(|f| {
+            f.el.as_ref()
+                .is_some_and(|e| AsRef::<JsValue>::as_ref(e) == node)
+        })
+    }
+
     /// Walks up to `budget` nodes; `true` once the document is complete.
     /// Shadow roots met in this slice are appended to `new_roots`.
     pub(crate) fn step(

@@ -189,6 +189,30 @@ async fn text_and_attribute_changes_between_slices_follow_the_snapshot() {
 }
 
 #[wasm_bindgen_test]
+async fn a_rule_starting_to_match_an_element_the_walk_is_inside_restarts_it() {
+    let f = fixture();
+    let mut r = Recorder::new(options(r#"{"privacy":{"unmaskText":[".show"]}}"#)).unwrap();
+    r.set_slice_nodes_for_tests(5);
+    grant(&mut r).unwrap();
+    // <html> was entered in the first slice, with its rules as they were;
+    // the paragraph was not walked yet.
+    let html = document().document_element().unwrap();
+    html.set_attribute("class", "show").unwrap();
+    let batch = completed(&mut r).await;
+    html.remove_attribute("class").unwrap();
+    drop(f);
+    let p = by_id(snapshot(&batch), "para");
+    let [SerializedNode::Text(t)] = &p.child_nodes[..] else {
+        panic!("{p:?}");
+    };
+    assert_eq!(
+        t.text_content.as_str(),
+        "CANARYSLICE text",
+        "walked under the rule that now matches <html>"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn structural_changes_restart_the_walk() {
     let f = fixture();
     let mut r = sliced(5);
