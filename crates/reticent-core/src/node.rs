@@ -283,6 +283,10 @@ impl Attributes {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Scrubbed)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v))
     }
+    /// Every value in order, repeated names included, to change in place.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Scrubbed> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
     /// Number of attributes.
     pub fn len(&self) -> usize {
         self.0.len()

@@ -81,19 +81,27 @@ impl<V> SortedMap<V> {
     }
 
     /// Builds a map from entries in any order; of two equal keys the later
-    /// entry wins, as with repeated `insert`s. Sorting first keeps this
-    /// O(n log n) on untrusted input (inserting one by one would be O(n²)).
+    /// entry wins, as with repeated `insert`s. Sorting keeps this O(n log n)
+    /// on untrusted input (inserting one by one would be O(n²)). Entries
+    /// already in order, as every encoder writes them, are taken as they are;
+    /// others are sorted and deduplicated in place. A decoded map is never
+    /// copied: a hostile one full of repeated keys was copied whole here.
     fn from_entries(mut entries: Vec<(String, V)>) -> Self {
+        if entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            return SortedMap(entries);
+        }
         // Stable: equal keys keep their input order, so the last is last.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, V)> = Vec::with_capacity(entries.len());
-        for entry in entries {
-            match out.last_mut() {
-                Some(last) if last.0 == entry.0 => *last = entry,
-                _ => out.push(entry),
+        // `dedup_by` keeps the first of a run and passes each later entry as
+        // `later`: moving it into the kept slot makes the last one win.
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                core::mem::swap(later, kept);
             }
-        }
-        SortedMap(out)
+            same
+        });
+        SortedMap(entries)
     }
 }
 

@@ -27,7 +27,7 @@
 
 use crate::event::{Event, EventData};
 use crate::incremental::IncrementalData;
-use crate::node::{Attributes, SerializedNode};
+use crate::node::SerializedNode;
 use crate::privacy::Scrubbed;
 
 /// Which kind of channel a string was found in (for counts and reports).
@@ -247,15 +247,13 @@ pub fn map_scrubbed(
                 SerializedNode::Document(d) => stack.extend(d.child_nodes.iter_mut()),
                 SerializedNode::DocumentType(_) => {}
                 SerializedNode::Element(e) => {
-                    // Rebuilt rather than patched by name, so a repeated
-                    // attribute name (possible on the wire) is visited too.
-                    let mut attrs = Attributes::default();
-                    for (name, value) in e.attributes.iter() {
-                        let mut value = value.clone();
-                        apply(StrKind::Attribute, &mut value);
-                        attrs.push(name, value);
+                    // In place, value by value rather than by name: a
+                    // repeated attribute name (possible on the wire) is
+                    // visited too, and nothing is copied (a copy of a hostile
+                    // list of attributes doubled its memory).
+                    for value in e.attributes.values_mut() {
+                        apply(StrKind::Attribute, value);
                     }
-                    e.attributes = attrs;
                     stack.extend(e.child_nodes.iter_mut());
                 }
                 SerializedNode::Text(t) => {
@@ -283,7 +281,7 @@ mod tests {
         StyleDeclarationData, StyleDeclarationRemove, StyleDeclarationSet, StyleRuleAdd,
         StyleSheetRuleData, TextMutation,
     };
-    use crate::node::{DocumentNode, DocumentTypeNode, ElementNode, TextNode};
+    use crate::node::{Attributes, DocumentNode, DocumentTypeNode, ElementNode, TextNode};
 
     fn s(v: &str) -> Scrubbed {
         Scrubbed::for_test(v)

@@ -10,7 +10,9 @@
 //! then known before its fields arrive and nothing is buffered. Our encoder
 //! always writes it first (it is the first field of every payload struct).
 
-use serde::de::{self, MapAccess};
+use core::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A constant discriminant, written as the integer `N`.
@@ -41,12 +43,40 @@ pub(crate) fn read_tag<'de, A: MapAccess<'de>>(
     map: &mut A,
     tag_key: &'static str,
 ) -> Result<u8, A::Error> {
-    match map.next_key::<String>()? {
-        Some(k) if k == tag_key => map.next_value::<u8>(),
-        Some(k) => Err(de::Error::custom(format_args!(
-            "expected `{tag_key}` as the first key, found `{k}`"
-        ))),
+    match map.next_key_seed(KeyIs(tag_key))? {
+        Some(()) => map.next_value::<u8>(),
         None => Err(de::Error::missing_field(tag_key)),
+    }
+}
+
+/// A map key that must be this one; read as an identifier, so it is compared
+/// without being copied (every node and incremental event starts with one).
+struct KeyIs(&'static str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIs {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "`{}` as the first key", self.0)
+    }
+
+    fn visit_str<E: de::Error>(self, k: &str) -> Result<(), E> {
+        if k == self.0 {
+            Ok(())
+        } else {
+            Err(E::custom(format_args!(
+                "expected `{}` as the first key, found `{k}`",
+                self.0
+            )))
+        }
     }
 }
 

@@ -9,12 +9,14 @@ use std::path::Path;
 
 use serde_json::json;
 
-use reticent_core::batch::{Batch, DecodeLimits};
+use reticent_core::batch::Batch;
 use reticent_core::visit::for_each_str;
 
 use crate::decode::{decode_on_big_stack, merged_events};
 use crate::pii::{self, PiiTally, DETECTORS_AVAILABLE};
-use crate::store::{now_ms, SessionSummary, SqliteStore, Store, StoreError, StoredBatch};
+use crate::store::{
+    now_ms, stored_limits, SessionSummary, SqliteStore, Store, StoreError, StoredBatch,
+};
 use crate::CliError;
 
 fn open(db: &Path) -> Result<SqliteStore, CliError> {
@@ -23,16 +25,6 @@ fn open(db: &Path) -> Result<SqliteStore, CliError> {
 
 fn store_err(e: StoreError) -> CliError {
     CliError::input(e.to_string())
-}
-
-/// Limits for reading back the store's own batches: they were checked on the
-/// way in, under a `--max-body` that may exceed the default.
-pub(crate) fn stored_limits() -> DecodeLimits {
-    DecodeLimits {
-        max_compressed: 256 << 20,
-        max_decompressed: 256 << 20,
-        ..DecodeLimits::default()
-    }
 }
 
 fn decode_stored(b: &StoredBatch) -> Result<Batch, CliError> {
@@ -137,8 +129,9 @@ pub fn purge(db: &Path, days: u32) -> Result<(), CliError> {
     ))
 }
 
-/// `reticent audit --db PATH [--json]`: scans every stored string for personal
-/// data and prints counts per kind, per site. Exit 0 whatever it finds.
+/// `reticent audit --db PATH [--json]`: scans every stored string (the
+/// events' and the header's policy text) for personal data and prints counts
+/// per kind, per site. Exit 0 whatever it finds.
 pub fn audit(db: &Path, as_json: bool) -> Result<(), CliError> {
     let store = open(db)?;
     let sessions = store.list_sessions().map_err(store_err)?;
@@ -156,6 +149,10 @@ pub fn audit(db: &Path, as_json: bool) -> Result<(), CliError> {
                 continue;
             };
             batches += 1;
+            // The policy text is stored as sent, not re-scrubbed (it is
+            // hashed and pinned; see `ingest`): scanned here with the events.
+            strings += 1;
+            pii::find(&batch.policy, site_tally);
             for_each_str(&batch.events, |_, text| {
                 strings += 1;
                 pii::find(text, site_tally);

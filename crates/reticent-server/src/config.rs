@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::store::MAX_STORED_BYTES;
 use crate::CliError;
 
 /// Days a session is kept after its last activity, by default. Short on
@@ -244,10 +245,10 @@ impl ServeArgs {
             .max_decompressed
             .or(file.max_decompressed)
             .unwrap_or(DEFAULT_MAX_DECOMPRESSED);
-        if !(max_body..=256 << 20).contains(&max_decompressed) {
+        // No more than the store reads back (`MAX_STORED_BYTES`).
+        if !(max_body..=MAX_STORED_BYTES).contains(&max_decompressed) {
             return Err(CliError::usage(format!(
-                "--max-decompressed: expected {max_body} (--max-body) to {} bytes, got {max_decompressed}",
-                256 << 20
+                "--max-decompressed: expected {max_body} (--max-body) to {MAX_STORED_BYTES} bytes, got {max_decompressed}"
             )));
         }
         let retention_days = self

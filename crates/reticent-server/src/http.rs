@@ -55,9 +55,11 @@ pub struct App {
     pub limits: DecodeLimits,
     /// Counters.
     pub stats: Stats,
-    /// Bounds the batches being decoded at once (each may expand to
-    /// `max_decompressed` bytes in memory).
-    pub decode_slots: Semaphore,
+    /// Bounds the batches being decoded at once (each may take up to about
+    /// 13 × `max_decompressed` bytes of memory, see `docs/collector.md`).
+    /// A slot is held by the decode itself, on its blocking thread, not by
+    /// the request: a client that goes away cannot free it early.
+    pub decode_slots: Arc<Semaphore>,
 }
 
 impl App {
@@ -74,7 +76,7 @@ impl App {
             store,
             limits,
             stats: Stats::new(now_ms()),
-            decode_slots: Semaphore::new(parallel * 2),
+            decode_slots: Arc::new(Semaphore::new(parallel * 2)),
         }
     }
 
@@ -257,13 +259,17 @@ async fn accept(
                 ))
             }
         };
-        let _slot = app
-            .decode_slots
-            .acquire()
+        let slot = Arc::clone(&app.decode_slots)
+            .acquire_owned()
             .await
             .map_err(|_| Refusal::new(503, ingest::INTERNAL, "the collector is stopping"))?;
         let app2 = Arc::clone(app);
         tokio::task::spawn_blocking(move || {
+            // Moved here, the slot lives as long as the decode. If the client
+            // goes away, this request's future is dropped, but a blocking
+            // thread cannot be cancelled: held by the future, the slot was
+            // freed while the decode went on, and more decodes than slots ran.
+            let _slot = slot;
             ingest::ingest(
                 &app2.sites[idx],
                 &bytes,
@@ -389,4 +395,129 @@ async fn method_not_allowed() -> Response {
         ingest::METHOD_NOT_ALLOWED,
         "this endpoint does not take that method",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::{channel, Receiver, Sender};
+    use std::sync::Mutex;
+
+    use reticent_core::batch::{Batch, BatchHeader};
+    use reticent_core::event::{Event, EventData, MetaData};
+    use reticent_core::privacy::PrivacyEngine;
+
+    use super::*;
+    use crate::store::{Deleted, NewBatch, SessionSummary, StoreError, StoreStats, StoredBatch};
+
+    /// A store whose writes wait for a go-ahead, saying when one has begun.
+    struct Gate {
+        entered: Sender<()>,
+        release: Mutex<Receiver<()>>,
+    }
+
+    impl Store for Gate {
+        fn put_batch(&self, _: &NewBatch) -> Result<PutOutcome, StoreError> {
+            let _ = self.entered.send(());
+            let released = self
+                .release
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(30));
+            assert!(released.is_ok(), "never released");
+            Ok(PutOutcome::Stored)
+        }
+        fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
+            unimplemented!()
+        }
+        fn session_batches(
+            &self,
+            _: &str,
+            _: Option<&str>,
+        ) -> Result<Vec<StoredBatch>, StoreError> {
+            unimplemented!()
+        }
+        fn delete_session(&self, _: &str, _: Option<&str>) -> Result<Vec<Deleted>, StoreError> {
+            unimplemented!()
+        }
+        fn purge_older_than(&self, _: u64) -> Result<Vec<Deleted>, StoreError> {
+            unimplemented!()
+        }
+        fn stats(&self) -> Result<StoreStats, StoreError> {
+            unimplemented!()
+        }
+    }
+
+    fn post(key: &str) -> Request {
+        let engine = PrivacyEngine::default();
+        let header =
+            BatchHeader::new("s", "p", 0, engine.policy_digest()).with_policy(engine.policy());
+        let meta = Event::new(
+            1_000,
+            EventData::Meta(MetaData {
+                href: engine.url("https://a.example/"),
+                width: 1,
+                height: 1,
+            }),
+        );
+        let body = Batch::new(header, vec![meta]).encode().unwrap();
+        Request::builder()
+            .method("POST")
+            .uri(BATCH_PATH)
+            .header(header::CONTENT_TYPE, CONTENT_TYPE)
+            .header(KEY_HEADER, key)
+            .body(Body::from(body))
+            .unwrap()
+    }
+
+    /// A client that goes away mid-decode does not free the decode's slot:
+    /// the decode goes on on its blocking thread, and keeps the slot until it
+    /// ends.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_decode_keeps_its_slot_after_the_client_leaves() {
+        let (entered_tx, entered) = channel();
+        let (release, release_rx) = channel();
+        let store = Arc::new(Gate {
+            entered: entered_tx,
+            release: Mutex::new(release_rx),
+        });
+        let site = Site {
+            name: "shop".into(),
+            key: "k".repeat(8),
+            origins: vec![],
+            allow_no_origin: true,
+            approved_policies: vec![],
+        };
+        let app = Arc::new(App::new(vec![site], store, DecodeLimits::default()));
+        let slots = app.decode_slots.available_permits();
+
+        let request = tokio::spawn(post_batch(State(Arc::clone(&app)), post(&"k".repeat(8))));
+        let reached = tokio::task::spawn_blocking(move || {
+            entered.recv_timeout(Duration::from_secs(30)).is_ok()
+        });
+        assert!(reached.await.unwrap(), "the batch never reached the store");
+        assert_eq!(app.decode_slots.available_permits(), slots - 1);
+
+        // The client goes away: hyper drops the request's future, as here.
+        request.abort();
+        assert!(request.await.unwrap_err().is_cancelled());
+        assert_eq!(
+            app.decode_slots.available_permits(),
+            slots - 1,
+            "the slot was freed while its decode still runs"
+        );
+
+        // Once the decode ends, its slot is free.
+        release.send(()).unwrap();
+        let freed = async {
+            while app.decode_slots.available_permits() != slots {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        assert!(
+            tokio::time::timeout(Duration::from_secs(30), freed)
+                .await
+                .is_ok(),
+            "the slot was never freed"
+        );
+    }
 }

@@ -36,11 +36,8 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
 }
 
 async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> Result<(), CliError> {
-    let limits = DecodeLimits {
-        max_compressed: config.max_body,
-        max_decompressed: config.max_decompressed,
-        ..DecodeLimits::default()
-    };
+    // The memory budget follows `--max-decompressed` (see `DecodeLimits`).
+    let limits = DecodeLimits::for_sizes(config.max_body, config.max_decompressed);
     for site in config
         .sites
         .iter()

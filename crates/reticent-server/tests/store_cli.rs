@@ -313,3 +313,21 @@ fn audit_finds_what_is_stored() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("site shop: email 1"), "{text}");
 }
+
+/// The header's policy text is hashed and pinned, so the collector stores it
+/// as sent (bounded, never re-scrubbed): `audit` scans it too. (A site that
+/// pins its policies accepts only their exact texts; this one pins none.)
+#[test]
+fn audit_scans_the_policy_text() {
+    let dir = TempDir::new("audit-policy");
+    let db = dir.db();
+    let server = Server::start(&db, &[]);
+    let mut forged = batch("policy", "pv", 0, now_ms());
+    forged.policy = "reticent-policy/1;contact=jane.doe@example.com".into();
+    assert_eq!(server.post(&forged.encode().unwrap()).status, 201);
+    drop(server);
+    let out = cli(&["audit", "--db", db.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(a["sites"]["shop"]["email"], 1, "{a}");
+}

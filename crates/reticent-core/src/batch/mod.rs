@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CoreError, ErrorCode};
 use crate::event::Event;
 
+use budget::{Budget, Metered};
+
+mod budget;
 mod encode;
 mod gzip;
 mod ids;
@@ -97,35 +100,66 @@ pub struct Batch {
     pub events: Vec<Event>,
 }
 
-/// Limits the decoder enforces. The defaults suit the collector.
+/// Limits the decoder enforces. The defaults suit the collector; build other
+/// sizes with [`DecodeLimits::for_sizes`], which keeps the memory budget in
+/// proportion.
 #[derive(Clone, Copy, Debug)]
 pub struct DecodeLimits {
     /// Largest compressed input accepted.
     pub max_compressed: usize,
     /// Largest decompressed MessagePack accepted.
     pub max_decompressed: usize,
+    /// Most memory the decoded batch may take, as the decoder counts it while
+    /// decoding: the slots its lists and maps reserve and the bytes of its
+    /// strings (see `budget.rs`). Past it the batch is refused `TooLarge`
+    /// before it is built. The byte cap alone does not bound memory: the two
+    /// bytes of an attribute `"" → ""` take 48 once decoded.
+    pub max_decoded: usize,
     /// Deepest MessagePack nesting accepted. The recorder caps DOM depth at
     /// [`MAX_DOM_DEPTH`], which needs about twice that plus a few levels.
     pub max_depth: usize,
 }
 
+/// [`DecodeLimits::max_decoded`] per byte of `max_decompressed`. What the
+/// recorder writes decodes to 2 to 5 bytes per byte at most: a large page's
+/// snapshot 2.6, the golden fixture 2.1, its densest batch (20,000 scroll
+/// events) 4.8 (`tests/decode_memory.rs`); each charged against 8 times the
+/// *cap*, not its own size, so a real batch stays far below unless it is
+/// itself near the cap. Batches of tiny items (up to 24 bytes per byte) are
+/// stopped at 8, which is what they really allocate to within a half (the
+/// instant a list moves to a buffer twice as large).
+pub const DECODED_BYTES_PER_BYTE: usize = 8;
+
 /// Stack (MiB) a thread should have to decode a batch at the default depth
-/// limit: serde recurses once per nesting level. Measured under 1 MiB in an
-/// unoptimised build frames may grow with the compiler; 4× margin. The collector
-/// decodes on threads of at least this size, and the tests run there.
-pub const DECODE_STACK_MIB: usize = 4;
+/// limit: serde recurses once per nesting level. Measured at the depth limit:
+/// under 0.5 MiB optimised, about 3 MiB unoptimised (2.4 before the decode
+/// budget's pass-through layer). The collector decodes on threads of at least
+/// this size, and the tests run there (`refuses_deep_nesting` reaches the limit).
+/// 8, for a margin over the unoptimised figure (a thread's stack is committed
+/// only as it is used).
+pub const DECODE_STACK_MIB: usize = 8;
 
 /// Deepest element nesting the recorder serialises; deeper subtrees are
 /// replaced by a placeholder (see the capture code).
 pub const MAX_DOM_DEPTH: usize = 200;
 
-impl Default for DecodeLimits {
-    fn default() -> Self {
+impl DecodeLimits {
+    /// Limits for inputs of at most `max_compressed` bytes inflating to at
+    /// most `max_decompressed`, with a memory budget of
+    /// [`DECODED_BYTES_PER_BYTE`] × `max_decompressed` and the default depth.
+    pub fn for_sizes(max_compressed: usize, max_decompressed: usize) -> Self {
         DecodeLimits {
-            max_compressed: 1 << 20,
-            max_decompressed: 16 << 20,
+            max_compressed,
+            max_decompressed,
+            max_decoded: max_decompressed.saturating_mul(DECODED_BYTES_PER_BYTE),
             max_depth: 2 * MAX_DOM_DEPTH + 16,
         }
+    }
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self::for_sizes(1 << 20, 16 << 20)
     }
 }
 
@@ -208,6 +242,14 @@ impl Batch {
 
     /// Decodes an uncompressed MessagePack batch (untrusted).
     pub fn from_msgpack(raw: &[u8], limits: &DecodeLimits) -> Result<Batch, CoreError> {
+        Self::from_msgpack_metered(raw, limits).map(|(batch, _)| batch)
+    }
+
+    /// [`Batch::from_msgpack`], with the memory the decoder charged for it.
+    fn from_msgpack_metered(
+        raw: &[u8],
+        limits: &DecodeLimits,
+    ) -> Result<(Batch, usize), CoreError> {
         let version = peek_version(raw)?;
         if !(OLDEST_READABLE_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(CoreError::new(
@@ -218,7 +260,19 @@ impl Batch {
         let mut rest = raw;
         let mut de = rmp_serde::Deserializer::new(&mut rest);
         de.set_max_depth(limits.max_depth);
-        let mut batch = Batch::deserialize(&mut de).map_err(|e| {
+        let budget = Budget::new(limits.max_decoded);
+        let decoded = Batch::deserialize(Metered::new(&mut de, &budget));
+        if budget.exceeded() {
+            // Whatever error the overrun surfaced as (serde may reword it).
+            return Err(CoreError::new(
+                ErrorCode::TooLarge,
+                format!(
+                    "batch would take more than {} bytes once decoded (too many small items for its size; refused before allocating it)",
+                    limits.max_decoded
+                ),
+            ));
+        }
+        let mut batch = decoded.map_err(|e| {
             CoreError::new(
                 ErrorCode::BadPayload,
                 format!("batch does not match the schema: {e}"),
@@ -234,7 +288,7 @@ impl Batch {
             ids::from_wire(&mut batch.events);
         }
         batch.check()?;
-        Ok(batch)
+        Ok((batch, budget.spent()))
     }
 
     /// Checks what the types cannot: id shapes and the time span.
@@ -365,3 +419,6 @@ mod tests;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod encode_tests;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod budget_tests;

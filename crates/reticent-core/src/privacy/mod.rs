@@ -108,6 +108,12 @@ pub struct PrivacyConfig {
     pub custom_detectors: Vec<String>,
 }
 
+/// Longest policy text a batch may carry (`privacy` rules longer than that
+/// are refused at init; collectors refuse a batch carrying a longer one).
+/// The default policy is about 100 bytes, and a hundred rules of a hundred
+/// characters about 10 KiB.
+pub const MAX_POLICY_BYTES: usize = 64 << 10;
+
 impl PrivacyConfig {
     /// Checks the configuration; the error names the offending option.
     pub fn validate(&self) -> Result<(), CoreError> {
@@ -130,7 +136,21 @@ impl PrivacyConfig {
             rules::validate_selectors(name, list)?;
         }
         CustomDetectors::compile(&self.custom_detectors)?;
-        rules::validate_patterns(&self.exclude_pages)
+        rules::validate_patterns(&self.exclude_pages)?;
+        // Every batch carries the policy text, and collectors refuse one
+        // longer than this: refused here, at init(), rather than every batch.
+        let len = self.policy().len();
+        if len > MAX_POLICY_BYTES {
+            return Err(CoreError::new(
+                ErrorCode::InvalidOption,
+                format!(
+                    "privacy: the rules make a policy text of {len} bytes, more than the \
+                     {MAX_POLICY_BYTES} a batch may carry (fewer or shorter selectors, patterns \
+                     or detectors)"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Every selector list with its option name, in a fixed order.
@@ -488,7 +508,20 @@ impl PrivacyEngine {
 
     /// The canonical description of the effective policy, carried in every batch.
     pub fn policy(&self) -> String {
-        let mut params = self.config.allow_query_params.clone();
+        self.config.policy()
+    }
+
+    /// SHA-256 (hex) of [`PrivacyEngine::policy`]: what a collector pins.
+    pub fn policy_digest(&self) -> String {
+        let digest = Sha256::digest(self.policy().as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl PrivacyConfig {
+    /// The policy text of this configuration (see [`PrivacyEngine::policy`]).
+    fn policy(&self) -> String {
+        let mut params = self.allow_query_params.clone();
         params.sort();
         params.dedup();
         let mut out = format!(
@@ -497,10 +530,9 @@ impl PrivacyEngine {
             params.join(",")
         );
         // Site rules, only when set (the default policy text is unchanged).
-        let c = &self.config;
-        for (name, list) in c.selector_lists().into_iter().chain([
-            ("excludePages", c.exclude_pages.as_slice()),
-            ("customDetectors", c.custom_detectors.as_slice()),
+        for (name, list) in self.selector_lists().into_iter().chain([
+            ("excludePages", self.exclude_pages.as_slice()),
+            ("customDetectors", self.custom_detectors.as_slice()),
         ]) {
             if let Some(field) = rules::policy_field(name, list) {
                 out.push(';');
@@ -508,12 +540,6 @@ impl PrivacyEngine {
             }
         }
         out
-    }
-
-    /// SHA-256 (hex) of [`PrivacyEngine::policy`]: what a collector pins.
-    pub fn policy_digest(&self) -> String {
-        let digest = Sha256::digest(self.policy().as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -696,6 +722,30 @@ mod rule_tests {
         assert!(!e.excludes_page("https://shop.test/checkout"));
         assert!(!e.excludes_page("https://shop.test/?next=/checkout/pay"));
         assert!(!PrivacyEngine::default().excludes_page("https://shop.test/checkout/pay"));
+    }
+
+    #[test]
+    fn rules_whose_policy_a_batch_cannot_carry_are_refused() {
+        let selectors = |n: usize, len: usize| -> Vec<String> {
+            (0..n)
+                .map(|i| format!(".c{i}{}", "x".repeat(len)))
+                .collect()
+        };
+        // 100 selectors of ~1 KB: a policy of ~100 KB.
+        let e = PrivacyEngine::new(PrivacyConfig {
+            mask: selectors(100, 1000),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidOption);
+        assert!(e.message.starts_with("privacy: "), "{}", e.message);
+        // Half of that fits.
+        let fits = PrivacyEngine::new(PrivacyConfig {
+            mask: selectors(50, 1000),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(fits.policy().len() <= MAX_POLICY_BYTES);
     }
 
     #[test]

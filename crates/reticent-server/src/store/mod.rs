@@ -14,6 +14,31 @@ use std::fmt;
 
 use serde::Serialize;
 
+use reticent_core::batch::{DecodeLimits, DECODED_BYTES_PER_BYTE};
+
+/// Largest batch the store holds, compressed or inflated: what reading it
+/// back accepts ([`stored_limits`]). The collector refuses to store a batch
+/// that re-encodes to more (re-encoding can grow a batch: structs the decoder
+/// read as arrays are written back as maps with field names), and
+/// `--max-decompressed` cannot be set above it.
+pub const MAX_STORED_BYTES: usize = 256 << 20;
+
+/// Limits for reading back the store's own batches (`export`, `audit`, the
+/// viewer): they were checked on the way in, under limits of at most
+/// [`MAX_STORED_BYTES`], and what is stored fits them (see `ingest`), so
+/// anything the collector accepted can be read back.
+///
+/// The memory budget covers what the batch was charged on the way in
+/// ([`DECODED_BYTES_PER_BYTE`] × at most `MAX_STORED_BYTES`) plus what
+/// re-encoding can add to the charge: strings the scrub lengthened, bounded by
+/// the stored bytes themselves.
+pub fn stored_limits() -> DecodeLimits {
+    DecodeLimits {
+        max_decoded: (DECODED_BYTES_PER_BYTE + 1) * MAX_STORED_BYTES,
+        ..DecodeLimits::for_sizes(MAX_STORED_BYTES, MAX_STORED_BYTES)
+    }
+}
+
 /// A batch ready to be stored (already decoded, checked and re-scrubbed).
 #[derive(Clone, Debug)]
 pub struct NewBatch {

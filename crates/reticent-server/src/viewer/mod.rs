@@ -39,10 +39,9 @@ use serde_json::json;
 
 use reticent_core::batch::Batch;
 
-use crate::admin::stored_limits;
 use crate::config::{ViewerSettings, ViewerToken};
 use crate::decode::merged_events;
-use crate::store::{SessionSummary, Store, StoreError};
+use crate::store::{stored_limits, SessionSummary, Store, StoreError};
 use crate::CliError;
 
 use auth::load_or_create;
