@@ -351,17 +351,20 @@ async fn a_navigation_the_recorder_did_not_see_into_an_excluded_page_stops_it() 
     // intercepted navigations): no wrapped method, no popstate.
     let history = web_sys::window().unwrap().history().unwrap();
     let original = js_sys::Reflect::get(&history, &"pushState".into()).unwrap();
+    let unseen_push = || {
+        original
+            .unchecked_ref::<js_sys::Function>()
+            .call3(
+                &history,
+                &JsValue::NULL,
+                &"".into(),
+                &"/checkout/pay".into(),
+            )
+            .unwrap();
+    };
     let mut r = with_rules(r#"{"excludePages":["/checkout/*"]}"#);
     let _ = take(&mut r);
-    original
-        .unchecked_ref::<js_sys::Function>()
-        .call3(
-            &history,
-            &JsValue::NULL,
-            &"".into(),
-            &"/checkout/pay".into(),
-        )
-        .unwrap();
+    unseen_push();
     assert!(!r.excluded(), "nothing saw it yet");
     // The next mutation callback checks the address first.
     el("p").set_text_content(Some("Checkout CANARYPAY"));
@@ -377,15 +380,7 @@ async fn a_navigation_the_recorder_did_not_see_into_an_excluded_page_stops_it() 
     r.grant_consent(JsValue::from_str("s-2"), JsValue::from_str("pv-3"))
         .unwrap();
     let _ = take(&mut r);
-    original
-        .unchecked_ref::<js_sys::Function>()
-        .call3(
-            &history,
-            &JsValue::NULL,
-            &"".into(),
-            &"/checkout/pay".into(),
-        )
-        .unwrap();
+    unseen_push();
     assert!(r.take_batch(None).unwrap().is_none());
     assert!(r.excluded());
     history
