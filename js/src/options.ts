@@ -369,9 +369,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const PATH_PATTERN = /^\/[!"$->@-~]*$/;
 const RESERVED_HEADERS: readonly string[] = ['content-type', 'content-encoding'];
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// eslint-disable-next-line no-control-regex
 // CR, LF and NUL, and anything above U+00FF: `fetch` takes header values as
 // byte strings and would throw on every request, each one retried in vain.
+// eslint-disable-next-line no-control-regex
 const BAD_HEADER_VALUE = /[\r\n\0]|[^\u0000-\u00ff]/;
 
 /**
