@@ -399,7 +399,7 @@ async fn method_not_allowed() -> Response {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::mpsc::{channel, Receiver, Sender};
+    use std::sync::mpsc::channel;
     use std::sync::Mutex;
 
     use reticent_core::batch::{Batch, BatchHeader};
@@ -407,45 +407,7 @@ mod tests {
     use reticent_core::privacy::PrivacyEngine;
 
     use super::*;
-    use crate::store::{Deleted, NewBatch, SessionSummary, StoreError, StoreStats, StoredBatch};
-
-    /// A store whose writes wait for a go-ahead, saying when one has begun.
-    struct Gate {
-        entered: Sender<()>,
-        release: Mutex<Receiver<()>>,
-    }
-
-    impl Store for Gate {
-        fn put_batch(&self, _: &NewBatch) -> Result<PutOutcome, StoreError> {
-            let _ = self.entered.send(());
-            let released = self
-                .release
-                .lock()
-                .unwrap()
-                .recv_timeout(Duration::from_secs(30));
-            assert!(released.is_ok(), "never released");
-            Ok(PutOutcome::Stored)
-        }
-        fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
-            unimplemented!()
-        }
-        fn session_batches(
-            &self,
-            _: &str,
-            _: Option<&str>,
-        ) -> Result<Vec<StoredBatch>, StoreError> {
-            unimplemented!()
-        }
-        fn delete_session(&self, _: &str, _: Option<&str>) -> Result<Vec<Deleted>, StoreError> {
-            unimplemented!()
-        }
-        fn purge_older_than(&self, _: u64) -> Result<Vec<Deleted>, StoreError> {
-            unimplemented!()
-        }
-        fn stats(&self) -> Result<StoreStats, StoreError> {
-            unimplemented!()
-        }
-    }
+    use crate::store::{NewBatch, WriteOnly};
 
     fn post(key: &str) -> Request {
         let engine = PrivacyEngine::default();
@@ -476,10 +438,17 @@ mod tests {
     async fn a_decode_keeps_its_slot_after_the_client_leaves() {
         let (entered_tx, entered) = channel();
         let (release, release_rx) = channel();
-        let store = Arc::new(Gate {
-            entered: entered_tx,
-            release: Mutex::new(release_rx),
-        });
+        // Writes wait for a go-ahead, saying when one has begun.
+        let release_rx = Mutex::new(release_rx);
+        let store = Arc::new(WriteOnly(move |_: &NewBatch| {
+            let _ = entered_tx.send(());
+            let released = release_rx
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(30));
+            assert!(released.is_ok(), "never released");
+            Ok(PutOutcome::Stored)
+        }));
         let site = Site {
             name: "shop".into(),
             key: "k".repeat(8),

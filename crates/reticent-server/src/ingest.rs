@@ -272,39 +272,11 @@ fn check_policy(site: &Site, batch: &Batch) -> Result<(), Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Deleted, SessionSummary, SqliteStore, StoreError, StoreStats, StoredBatch};
+    use crate::store::{SqliteStore, StoreError, WriteOnly};
     use reticent_core::batch::BatchHeader;
     use reticent_core::event::{Event, EventData, MetaData};
     use reticent_core::incremental::{AttributeMutation, IncrementalData, MutationData};
     use reticent_core::privacy::PrivacyEngine;
-
-    /// A store whose disk is full.
-    struct Broken;
-
-    impl Store for Broken {
-        fn put_batch(&self, _: &NewBatch) -> Result<PutOutcome, StoreError> {
-            Err(StoreError::Db("disk full".into()))
-        }
-        fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
-            unimplemented!()
-        }
-        fn session_batches(
-            &self,
-            _: &str,
-            _: Option<&str>,
-        ) -> Result<Vec<StoredBatch>, StoreError> {
-            unimplemented!()
-        }
-        fn delete_session(&self, _: &str, _: Option<&str>) -> Result<Vec<Deleted>, StoreError> {
-            unimplemented!()
-        }
-        fn purge_older_than(&self, _: u64) -> Result<Vec<Deleted>, StoreError> {
-            unimplemented!()
-        }
-        fn stats(&self) -> Result<StoreStats, StoreError> {
-            unimplemented!()
-        }
-    }
 
     fn site(policies: Vec<String>) -> Site {
         Site {
@@ -346,7 +318,7 @@ mod tests {
             &site(vec![]),
             &body("https://a.example/"),
             &DecodeLimits::default(),
-            &Broken,
+            &WriteOnly(|_: &NewBatch| Err(StoreError::Db("disk full".into()))),
             1,
         )
         .unwrap_err();

@@ -223,3 +223,33 @@ pub fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
+
+/// A store that only takes writes, each answered by its function (tests of
+/// the ingest path: a full disk, a write that waits); nothing reads it.
+#[cfg(test)]
+pub(crate) struct WriteOnly<F>(pub(crate) F);
+
+#[cfg(test)]
+impl<F> Store for WriteOnly<F>
+where
+    F: Fn(&NewBatch) -> Result<PutOutcome, StoreError> + Send + Sync,
+{
+    fn put_batch(&self, batch: &NewBatch) -> Result<PutOutcome, StoreError> {
+        (self.0)(batch)
+    }
+    fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
+        unimplemented!("a write-only test store")
+    }
+    fn session_batches(&self, _: &str, _: Option<&str>) -> Result<Vec<StoredBatch>, StoreError> {
+        unimplemented!("a write-only test store")
+    }
+    fn delete_session(&self, _: &str, _: Option<&str>) -> Result<Vec<Deleted>, StoreError> {
+        unimplemented!("a write-only test store")
+    }
+    fn purge_older_than(&self, _: u64) -> Result<Vec<Deleted>, StoreError> {
+        unimplemented!("a write-only test store")
+    }
+    fn stats(&self) -> Result<StoreStats, StoreError> {
+        unimplemented!("a write-only test store")
+    }
+}
