@@ -13,13 +13,15 @@ use std::mem::size_of;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+mod common;
+
 use reticent_core::batch::{Batch, BatchHeader, DecodeLimits, DECODE_STACK_MIB};
 use reticent_core::event::{Event, EventData, FullSnapshotData, MetaData, Offset};
 use reticent_core::incremental::{
     AttributeMutation, IncrementalData, MouseMoveData, MutationData, Position, ScrollData,
 };
 use reticent_core::node::{Attributes, DocumentNode, ElementNode, SerializedNode, TextNode};
-use reticent_core::privacy::{ElementFacts, PrivacyEngine, Scrubbed, TextContext};
+use reticent_core::privacy::{PrivacyEngine, Scrubbed};
 use reticent_core::sorted_map::SortedMap;
 use reticent_core::ErrorCode;
 
@@ -77,6 +79,7 @@ impl Ids {
     }
 }
 
+/// [`common::element`] numbered after its children (they are built first).
 fn element(
     engine: &PrivacyEngine,
     ids: &Ids,
@@ -84,30 +87,11 @@ fn element(
     attrs: &[(&str, &str)],
     kids: Vec<SerializedNode>,
 ) -> SerializedNode {
-    let facts = ElementFacts {
-        tag: tag.into(),
-        attributes: attrs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        width: 120.0,
-        height: 80.0,
-        ..Default::default()
-    };
-    let mut d = engine.element(&facts);
-    d.node.id = ids.next();
-    if d.descend {
-        d.node.child_nodes = kids;
-    }
-    SerializedNode::Element(d.node)
+    common::element(engine, ids.next(), tag, attrs, kids)
 }
 
 fn text(engine: &PrivacyEngine, ids: &Ids, t: &str) -> SerializedNode {
-    SerializedNode::Text(TextNode::new(
-        ids.next(),
-        engine.text(t, TextContext::Body),
-        false,
-    ))
+    common::text(engine, ids.next(), t)
 }
 
 /// A page shaped like the benchmark's large page (`bench/lib/page.mjs`): a

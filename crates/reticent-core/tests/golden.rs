@@ -10,11 +10,13 @@
 //! Regenerate after an intended format change (and bump FORMAT_VERSION):
 //! `RETICENT_BLESS=1 cargo test -p reticent-core --test golden`.
 
+mod common;
+use common::{element, text};
 use reticent_core::batch::{gunzip, Batch, BatchHeader, DecodeLimits};
 use reticent_core::event::{Event, EventData, FullSnapshotData, MetaData, Offset};
 use reticent_core::incremental::*;
 use reticent_core::node::*;
-use reticent_core::privacy::{ElementFacts, PrivacyConfig, PrivacyEngine, TextContext};
+use reticent_core::privacy::{PrivacyConfig, PrivacyEngine, TextContext};
 use reticent_core::sorted_map::SortedMap;
 use std::path::PathBuf;
 
@@ -22,35 +24,6 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-fn element(
-    engine: &PrivacyEngine,
-    id: u32,
-    tag: &str,
-    attrs: &[(&str, &str)],
-    kids: Vec<SerializedNode>,
-) -> SerializedNode {
-    let facts = ElementFacts {
-        tag: tag.into(),
-        attributes: attrs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        width: 120.0,
-        height: 80.0,
-        ..Default::default()
-    };
-    let mut d = engine.element(&facts);
-    d.node.id = id;
-    if d.descend {
-        d.node.child_nodes = kids;
-    }
-    SerializedNode::Element(d.node)
-}
-
-fn text(engine: &PrivacyEngine, id: u32, t: &str) -> SerializedNode {
-    SerializedNode::Text(TextNode::new(id, engine.text(t, TextContext::Body), false))
 }
 
 /// A small shop page with a form, recorded under the default policy plus one
