@@ -540,7 +540,8 @@ impl Live {
     }
 
     /// Keeps records that arrive while the snapshot is sliced; a structural
-    /// change (or too many records) restarts the walk.
+    /// change, an attribute change that may change the rules of an element
+    /// the walk is inside, or too many records restart the walk.
     pub(crate) fn defer(&mut self, records: Array) -> Result<(), CoreError> {
         let Some(sl) = self.slicing.as_ref() else {
             return Ok(());
@@ -912,7 +913,7 @@ impl Live {
     /// is a navigation (an excluded page stops the recording before anything
     /// more of it is buffered or sent).
     pub(crate) fn check_address(&mut self) -> Result<(), CoreError> {
-        if Page::current()?.href()? == self.address {
+        if self.stopped || Page::current()?.href()? == self.address {
             return Ok(());
         }
         self.navigated()

@@ -525,7 +525,6 @@ fn set_root_id(node: &mut SerializedNode, root: u32) {
     *slot = Some(root);
 }
 
-/// Mirror meta of a node that has no recorded children, under a parent at `depth`.
 /// What is recorded of text node `node`'s `raw` data in context `ctx`, for
 /// the snapshot and text changes alike. A `<style>`'s text child is read
 /// where its earlier text siblings leave off (its CSS is their
@@ -546,6 +545,7 @@ pub(crate) fn text_in(
     }
 }
 
+/// Mirror meta of a node that has no recorded children, under a parent at `depth`.
 fn leaf_meta(depth: usize) -> Meta {
     Meta {
         depth: u32::try_from(depth).unwrap_or(u32::MAX),
