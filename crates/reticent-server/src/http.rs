@@ -402,26 +402,11 @@ mod tests {
     use std::sync::mpsc::channel;
     use std::sync::Mutex;
 
-    use reticent_core::batch::{Batch, BatchHeader};
-    use reticent_core::event::{Event, EventData, MetaData};
-    use reticent_core::privacy::PrivacyEngine;
-
     use super::*;
     use crate::store::{NewBatch, WriteOnly};
 
     fn post(key: &str) -> Request {
-        let engine = PrivacyEngine::default();
-        let header =
-            BatchHeader::new("s", "p", 0, engine.policy_digest()).with_policy(engine.policy());
-        let meta = Event::new(
-            1_000,
-            EventData::Meta(MetaData {
-                href: engine.url("https://a.example/"),
-                width: 1,
-                height: 1,
-            }),
-        );
-        let body = Batch::new(header, vec![meta]).encode().unwrap();
+        let body = crate::ingest::tests::body("https://a.example/");
         Request::builder()
             .method("POST")
             .uri(BATCH_PATH)

@@ -270,7 +270,7 @@ fn check_policy(site: &Site, batch: &Batch) -> Result<(), Refusal> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::{SqliteStore, StoreError, WriteOnly};
     use reticent_core::batch::BatchHeader;
@@ -289,7 +289,7 @@ mod tests {
     }
 
     /// A one-event batch whose page URL is `href`, as a forged client could send it.
-    fn body(href: &str) -> Vec<u8> {
+    pub(crate) fn body(href: &str) -> Vec<u8> {
         batch(href).encode().unwrap()
     }
 
