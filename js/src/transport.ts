@@ -153,12 +153,13 @@ export function createTransport(options: TransportOptions): Send {
     const size = batch.byteLength;
     const keepalive = budget.tryReserve(size);
     const controller = newAbortController();
-    // The queue's signal (withdrawal, stop) aborts the request too.
+    // Aborted by the timeout below, and by the queue's signal (withdrawal,
+    // stop). Best effort: the outcome is already decided then.
     const abort = (): void => {
       try {
         controller?.abort();
       } catch {
-        // Best effort, as for the timeout.
+        // Nothing more to do.
       }
     };
     try {
@@ -171,11 +172,7 @@ export function createTransport(options: TransportOptions): Send {
     const expiry = new Promise<SendOutcome>((resolve) => {
       timer = timers.setTimeout(() => {
         timedOut = true;
-        try {
-          controller?.abort();
-        } catch {
-          // Aborting is best effort; the outcome below is already decided.
-        }
+        abort();
         resolve({ kind: 'retry' });
       }, timeout);
     });
