@@ -20,6 +20,13 @@ pub const DEFAULT_MAX_BODY: usize = 1 << 20;
 pub const DEFAULT_MAX_DECOMPRESSED: usize = 16 << 20;
 /// Where the collector listens by default (loopback only).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+/// Seconds to send a request's headers (and an idle connection's lifetime).
+/// A browser sends its headers at once; 10 s leaves room for a slow mobile
+/// link, and frees a connection a client holds without sending anything.
+pub const DEFAULT_HEADER_TIMEOUT: u64 = 10;
+/// Connections served at once. Each costs a task and a few KiB; decoding is
+/// bounded separately (2 × cores at once, `http.rs`).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// The database file, by default (relative to the working directory).
 pub const DEFAULT_DB: &str = "reticent.db";
 /// The viewer's asset directory, by default (relative to the working directory).
@@ -59,6 +66,14 @@ pub struct ServeArgs {
     /// Seconds between retention purges [default: 3600].
     #[arg(long, value_name = "SECS")]
     purge_interval: Option<u64>,
+    /// Seconds a client has to send a request's headers, from connecting or
+    /// from the previous response; an idle connection is closed after it
+    /// [default: 10].
+    #[arg(long, value_name = "SECS")]
+    header_timeout: Option<u64>,
+    /// Connections served at once; more wait until one ends [default: 1024].
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
     /// The replay viewer's access token (16 to 256 of [A-Za-z0-9_-]) [default:
     /// read from, or generated into, DB.viewer-token].
     #[arg(long, value_name = "TOKEN")]
@@ -137,6 +152,8 @@ pub struct ServeConfig {
     pub retention_days: u32,
     /// Seconds between purges.
     pub purge_interval_secs: u64,
+    /// Header timeout and connection cap.
+    pub connections: crate::connections::Limits,
     /// The replay viewer, unless `--no-viewer`.
     pub viewer: Option<ViewerSettings>,
     /// The demo site, with `--demo-dir`.
@@ -154,6 +171,8 @@ struct FileConfig {
     max_decompressed: Option<usize>,
     retention_days: Option<u32>,
     purge_interval: Option<u64>,
+    header_timeout: Option<u64>,
+    max_connections: Option<usize>,
     #[serde(default)]
     sites: Vec<FileSite>,
 }
@@ -266,6 +285,24 @@ impl ServeArgs {
                 "--purge-interval: expected 1 to 86400 seconds, got {purge_interval_secs}"
             )));
         }
+        let header_timeout = self
+            .header_timeout
+            .or(file.header_timeout)
+            .unwrap_or(DEFAULT_HEADER_TIMEOUT);
+        if !(1..=300).contains(&header_timeout) {
+            return Err(CliError::usage(format!(
+                "--header-timeout: expected 1 to 300 seconds, got {header_timeout}"
+            )));
+        }
+        let max_connections = self
+            .max_connections
+            .or(file.max_connections)
+            .unwrap_or(DEFAULT_MAX_CONNECTIONS);
+        if !(1..=65_536).contains(&max_connections) {
+            return Err(CliError::usage(format!(
+                "--max-connections: expected 1 to 65536, got {max_connections}"
+            )));
+        }
         let db = self
             .db
             .or(file.db)
@@ -312,6 +349,10 @@ impl ServeArgs {
             max_decompressed,
             retention_days,
             purge_interval_secs,
+            connections: crate::connections::Limits {
+                header_timeout: std::time::Duration::from_secs(header_timeout),
+                max_connections,
+            },
             viewer,
             demo,
         })
@@ -500,5 +541,31 @@ mod tests {
         assert!(args("0.0.0.0:8787", false).resolve().is_err());
         assert!(args("192.168.1.2:8787", false).resolve().is_err());
         assert!(args("0.0.0.0:8787", true).resolve().is_ok());
+    }
+
+    /// The connection limits: defaults, the file's keys, flags over them.
+    #[test]
+    fn connection_limits() {
+        let dir = std::env::temp_dir().join(format!("reticent-limits-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.json");
+        std::fs::write(&file, r#"{"headerTimeout": 3, "maxConnections": 50}"#).unwrap();
+        let args = |config: Option<&Path>, timeout: Option<u64>| ServeArgs {
+            config: config.map(Path::to_path_buf),
+            sites: vec!["s:abcdefgh:https://a.example".into()],
+            header_timeout: timeout,
+            ..Default::default()
+        };
+        let limits = |a: ServeArgs| a.resolve().unwrap().connections;
+        let d = limits(args(None, None));
+        assert_eq!(d.header_timeout.as_secs(), DEFAULT_HEADER_TIMEOUT);
+        assert_eq!(d.max_connections, DEFAULT_MAX_CONNECTIONS);
+        let f = limits(args(Some(&file), None));
+        assert_eq!((f.header_timeout.as_secs(), f.max_connections), (3, 50));
+        assert_eq!(
+            limits(args(Some(&file), Some(7))).header_timeout.as_secs(),
+            7
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -13,6 +13,7 @@
 
 mod admin;
 mod config;
+mod connections;
 mod decode;
 mod demo;
 mod http;

@@ -97,26 +97,22 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> Result<(), CliErro
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
-    let mut graceful = stop_rx.clone();
-    let server = axum::serve(listener, routes).with_graceful_shutdown(async move {
-        let _ = graceful.wait_for(|stop| *stop).await;
-        eprintln!("reticent: stopping: finishing requests in flight");
-    });
+    let server = crate::connections::serve(listener, routes, config.connections, stop_rx.clone());
     let mut deadline = stop_rx;
-    let result = tokio::select! {
-        r = server => r.map_err(|e| CliError::input(format!("server failed: {e}"))),
+    tokio::select! {
+        () = server => {}
         _ = async {
             let _ = deadline.wait_for(|stop| *stop).await;
+            eprintln!("reticent: stopping: finishing requests in flight");
             tokio::time::sleep(DRAIN_TIMEOUT).await;
         } => {
             eprintln!("reticent: requests still running after {DRAIN_TIMEOUT:?}; stopping anyway");
-            Ok(())
         }
-    };
+    }
     purger.abort();
     app.decode_slots.close();
     eprintln!("reticent: stopped");
-    result
+    Ok(())
 }
 
 /// Deletes sessions inactive for more than `days`; failures are logged and
