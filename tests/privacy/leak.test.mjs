@@ -52,6 +52,7 @@ const C = {
   iframeTyped: 'QZXIFRAMETYPED',
   srcdocText: 'QZXSRCDOCTEXT',
   cssContent: 'QZXCSSCONTENT',
+  cssSelector: 'QZXCSSSELECTOR',
   cssUrl: 'QZXCSSURL',
   cssInline: 'QZXCSSINLINE',
   cssInserted: 'QZXCSSINSERTED',
@@ -106,6 +107,7 @@ function leakPage(privacy) {
   .deco::after { content: "${C.cssContent}"; }
   .bg { background-image: url("/img/${C.cssUrl}.png"); }
   [data-k="${C.cssContent}"] { color: red; }
+  [data-k=${C.cssSelector}], input[type="text"] { color: blue; }
 </style>
 </head>
 <body>

@@ -7,13 +7,15 @@ use super::mask::mask_text;
 /// - every `url(...)` becomes `url()` (an invalid resource per CSS Values:
 ///   nothing is fetched, no address is recorded), and so does a string given
 ///   to `@import`;
-/// - quoted strings are masked, in attribute selectors (`[data-user="…"]`)
-///   and in every declaration except the few properties whose strings are
-///   names, not text ([`keeps_strings`]: font families, grid areas, font
-///   feature tags). A denylist (`content`, `quotes`) would leak the others a
-///   page can show: a custom property read by `content: var(--name)`,
-///   `list-style-type: "…"`, `text-overflow: "…"`, an escaped property name,
-///   and it would keep URLs given as strings (`image-set("…")`);
+/// - quoted strings are masked in every declaration except the few
+///   properties whose strings are names, not text ([`keeps_strings`]: font
+///   families, grid areas, font feature tags). A denylist (`content`,
+///   `quotes`) would leak the others a page can show: a custom property read
+///   by `content: var(--name)`, `list-style-type: "…"`, `text-overflow:
+///   "…"`, an escaped property name, and it would keep URLs given as strings
+///   (`image-set("…")`);
+/// - an attribute selector's value, quoted or not, is masked unless the
+///   attribute's own values are recorded as they are (`attribute_selector`);
 /// - comments are dropped.
 ///
 /// An unterminated string or `url(` masks or drops the rest of the input:
@@ -113,9 +115,23 @@ fn sanitize_from(css: &str, from: usize) -> String {
                 i = (j + 1).min(b.len());
                 continue;
             }
-            // An unquoted attribute-selector value is an identifier of the
-            // site's own CSS (`input[type=text]`), which the layout needs.
-            b'[' => bracket += 1,
+            // An attribute selector: its value is recorded as the attribute's
+            // own values are (see `attribute_selector`).
+            b'[' => {
+                if let Some((sanitized, after)) = attribute_selector(css, i) {
+                    // Not when `from` falls inside it (its two parts would
+                    // have to be written apart): the bracket rule below is
+                    // stricter for strings.
+                    if mark.is_some() || after <= from {
+                        out.push_str(&sanitized);
+                        i = after;
+                        continue;
+                    }
+                }
+                // Something else in brackets (grid line names `[a b]`, an
+                // escaped or odd selector): its strings are masked.
+                bracket += 1;
+            }
             b']' => bracket = bracket.saturating_sub(1),
             b'{' | b'}' | b';' => {
                 out.push(c as char);
@@ -227,6 +243,105 @@ fn property_name(segment: &str) -> Option<String> {
         .map(|(p, _)| p.trim().to_ascii_lowercase())
 }
 
+/// The attribute selector that starts at `css[at]` (`[`), sanitised, and
+/// where it ends; `None` when it is not a plain one: `[name]`, or
+/// `[name OP value flag?]` with an optional namespace, `OP` one of `=`,
+/// `~=`, `|=`, `^=`, `$=`, `*=`, the value quoted or an identifier, nothing
+/// escaped.
+///
+/// Its value is kept when the attribute's values are recorded as they are
+/// ([`super::is_layout_safe`]: `input[type="text"]`, `[dir=rtl]`), which is
+/// what the replay's layout needs; any other value is masked (as a quoted
+/// string: a masked identifier would no longer be one, and the browser would
+/// drop the whole rule), like the attribute's values in the recorded DOM, so
+/// a selector cannot tell what the page's attributes hold.
+fn attribute_selector(css: &str, at: usize) -> Option<(String, usize)> {
+    let b = css.as_bytes();
+    let ws = |mut j: usize| {
+        while b.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        j
+    };
+    let ident = |mut j: usize| {
+        while b
+            .get(j)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+        {
+            j += 1;
+        }
+        j
+    };
+    let mut j = ws(at + 1);
+    // An optional namespace: `ns|`, `*|` or `|` (not `|=`).
+    let ns_end = if b.get(j) == Some(&b'*') {
+        j + 1
+    } else {
+        ident(j)
+    };
+    if b.get(ns_end) == Some(&b'|') && b.get(ns_end + 1) != Some(&b'=') {
+        j = ns_end + 1;
+    }
+    let name_start = j;
+    j = ident(j);
+    let name = &css[name_start..j];
+    if name.is_empty() {
+        return None;
+    }
+    j = ws(j);
+    if b.get(j) == Some(&b']') {
+        return Some((css[at..=j].to_owned(), j + 1));
+    }
+    match b.get(j)? {
+        b'=' => j += 1,
+        b'~' | b'|' | b'^' | b'$' | b'*' if b.get(j + 1) == Some(&b'=') => j += 2,
+        _ => return None,
+    }
+    j = ws(j);
+    let value_start = j;
+    // The value, and its quote (`"` for an identifier once masked).
+    let (value, quote) = match *b.get(j)? {
+        q @ (b'"' | b'\'') => {
+            let end = string_end(b, j);
+            if b.get(end) != Some(&q) {
+                return None;
+            }
+            j = end + 1;
+            (&css[value_start + 1..end], q)
+        }
+        _ => {
+            j = ident(j);
+            if j == value_start {
+                return None;
+            }
+            (&css[value_start..j], b'"')
+        }
+    };
+    if value.contains('\\') {
+        return None;
+    }
+    let value_end = j;
+    j = ws(j);
+    // An optional flag: `i` or `s`.
+    if b.get(j).is_some_and(u8::is_ascii_alphabetic) {
+        j = ws(ident(j));
+    }
+    if b.get(j) != Some(&b']') {
+        return None;
+    }
+    let mut out = String::with_capacity(j + 1 - at);
+    out.push_str(&css[at..value_start]);
+    if super::is_layout_safe(&name.to_ascii_lowercase()) {
+        out.push_str(&css[value_start..value_end]);
+    } else {
+        out.push(quote as char);
+        out.push_str(&mask_text(value));
+        out.push(quote as char);
+    }
+    out.push_str(&css[value_end..=j]);
+    Some((out, j + 1))
+}
+
 fn masks_strings(segment: &str) -> bool {
     !keeps_strings(property_name(segment).as_deref())
 }
@@ -286,15 +401,52 @@ mod tests {
     }
 
     #[test]
-    fn quoted_attribute_selector_values_are_masked_identifiers_kept() {
-        // Identifiers are the site's CSS, which the layout needs.
+    fn attribute_selector_values_are_kept_as_the_attributes_own_values() {
+        // Attributes recorded as they are: their values are kept, quoted or
+        // not, with any operator, namespace or flag.
+        for css in [
+            "input[type=text],[hidden]{color:red}",
+            "input[type=\"text\"],a[rel~='nofollow' i],[ lang |= \"en\" ]{color:red}",
+            "[*|dir=rtl],[svg|class^=\"icon\"],[width=\"100\"],[ID='main']{}",
+        ] {
+            assert_eq!(sanitize_css(css), css);
+        }
+        // Any other attribute's value is masked, quoted (a masked identifier
+        // would not be one), as the attribute's values are in the DOM.
+        for (css, want) in [
+            ("a[href^=\"/u/jean\"]{}", "a[href^=\"/*/****\"]{}"),
+            ("[data-user=jean],a{}", "[data-user=\"****\"],a{}"),
+            ("[data-user='Jean D.' i]{}", "[data-user='**** *.' i]{}"),
+            ("[aria-label$=\"Jean\"]{}", "[aria-label$=\"****\"]{}"),
+            ("[data-x=\"\"]{}", "[data-x=\"\"]{}"),
+        ] {
+            assert_eq!(sanitize_css(css), want, "{css}");
+        }
+        // Not a plain attribute selector: strings in brackets are masked.
+        for (css, want) in [
+            ("[data-x=\"a\\62 \"]{}", "[data-x=\"*\\** \"]{}"),
+            ("[type=\"text\" \"x\"]{}", "[type=\"****\" \"*\"]{}"),
+            ("[data-x=\"text", "[data-x=\"****"),
+            (
+                "a{grid-template-columns:[full-start] 1fr [end]}",
+                "a{grid-template-columns:[full-start] 1fr [end]}",
+            ),
+        ] {
+            assert_eq!(sanitize_css(css), want, "{css}");
+        }
+    }
+
+    /// The bracket of a selector that a `<style>`'s later text child reads
+    /// on from: strings in it are masked (fail closed), the rest as usual.
+    #[test]
+    fn an_attribute_selector_split_between_text_children_masks_its_strings() {
         assert_eq!(
-            sanitize_css("input[type=text],[hidden]{color:red}"),
-            "input[type=text],[hidden]{color:red}"
+            sanitize_css_after("input[type=", "\"text\"]{}"),
+            "\"****\"]{}"
         );
         assert_eq!(
-            sanitize_css("a[href^=\"/u/jean\"]{}"),
-            "a[href^=\"/*/****\"]{}"
+            sanitize_css_after("a{}", "[type=\"text\"]{}"),
+            "[type=\"text\"]{}"
         );
     }
 
@@ -362,8 +514,8 @@ mod tests {
             "p::after{content:\"******* ****\"}"
         );
         assert_eq!(
-            sanitize_css("[data-user='jean'] {color:red}"),
-            "[data-user='****'] {color:red}"
+            sanitize_css("[data-user='Jean D.'] {color:red}"),
+            "[data-user='**** *.'] {color:red}"
         );
         assert_eq!(
             sanitize_css("body{font-family:\"Open Sans\"}"),
