@@ -389,7 +389,7 @@ export function validateOptions(raw: unknown, extraKeys: readonly string[] = [])
   }
   rejectUnknown(raw, OPTION_KEYS.concat(extraKeys), '');
 
-  return {
+  const resolved: ResolvedOptions = {
     endpoint: validateEndpoint(raw.endpoint),
     consent: resolveConsent(raw.consent),
     respectGlobalPrivacyControl: validateBoolean('respectGlobalPrivacyControl', raw.respectGlobalPrivacyControl, true),
@@ -410,6 +410,26 @@ export function validateOptions(raw: unknown, extraKeys: readonly string[] = [])
     mode: validateChoice('mode', raw.mode, MODES, 'continuous') as ResolvedOptions['mode'],
     triggerWindow: validateNumber('triggerWindow', raw.triggerWindow, 'milliseconds'),
   };
+  validateTogether(resolved);
+  return resolved;
+}
+
+/**
+ * The constraints between options. Activity is noted at each flush (each
+ * segment with `on-trigger`), so an idle timeout not longer than that would
+ * see every activity as a return from idleness and start a new session at
+ * each flush, dropping the events. A queue smaller than one batch could
+ * hold nothing else.
+ */
+function validateTogether(o: ResolvedOptions): void {
+  const ticks = o.mode === 'on-trigger' ? o.triggerWindow / 2 : o.flushInterval;
+  if (o.idleTimeout <= ticks) {
+    const what = o.mode === 'on-trigger' ? `triggerWindow / 2 (${ticks})` : `flushInterval (${ticks})`;
+    throw invalid('idleTimeout', `expected more than ${what} milliseconds`, o.idleTimeout);
+  }
+  if (o.maxQueueBytes < o.maxBatchBytes) {
+    throw invalid('maxQueueBytes', `expected at least maxBatchBytes (${o.maxBatchBytes})`, o.maxQueueBytes);
+  }
 }
 
 function validateNumber(name: keyof typeof NUMBER_RANGES, value: unknown, unit: string): number {

@@ -197,9 +197,17 @@ export class BatchQueue {
     this.closed = true;
   }
 
+  /**
+   * Drops the oldest queued batches until the held bytes fit the cap. The
+   * newest batch is never dropped for it: a batch larger than the cap on
+   * its own (a large page's snapshot under a small `maxQueueBytes`) would
+   * otherwise be dropped as it arrives, and the recording could not be
+   * replayed. So the queue holds at most the cap plus one batch.
+   */
   private enforceCap(): void {
+    const newest = this.entries[this.entries.length - 1];
     while (this.heldBytes > this.deps.maxQueueBytes) {
-      const oldest = this.entries.find((e) => e.state === 'queued');
+      const oldest = this.entries.find((e) => e.state === 'queued' && e !== newest);
       if (!oldest) return;
       this.drop(oldest);
     }

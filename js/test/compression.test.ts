@@ -269,15 +269,16 @@ describe('CompressionPipeline', () => {
 describe('BatchQueue.claimDropped', () => {
   it('a drop is written into one batch only, even when the next is taken before the first is pushed', () => {
     const timers = new ManualTimers();
-    const q = new BatchQueue({ send: () => Promise.resolve(true), maxQueueBytes: 15, timers });
+    const q = new BatchQueue({ send: () => Promise.resolve(true), maxQueueBytes: 25, timers });
     void q.push(new Uint8Array(10), 0, 0);
-    void q.push(new Uint8Array(10), 1, 0); // over the cap: batch 1 dropped (0 is in flight)
+    void q.push(new Uint8Array(10), 1, 0);
+    void q.push(new Uint8Array(10), 2, 0); // over the cap: batch 1 dropped (0 is in flight, 2 is the newest)
     assert.equal(q.dropped, 1);
     const a = q.claimDropped();
     const b = q.claimDropped();
     assert.deepEqual([a, b], [1, 0]);
-    void q.push(new Uint8Array(1), 2, a);
-    void q.push(new Uint8Array(1), 3, b);
+    void q.push(new Uint8Array(1), 3, a);
+    void q.push(new Uint8Array(1), 4, b);
     assert.equal(q.dropped, 0);
     assert.equal(q.claimDropped(), 0);
     const c = q.claimDropped();

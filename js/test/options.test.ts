@@ -96,6 +96,16 @@ describe('validateOptions: valid input', () => {
   });
 });
 
+describe('validateOptions: options checked together', () => {
+  it('accepts an idle timeout just above the flush interval (or half the trigger window), a queue of one batch', () => {
+    assert.equal(validateOptions({ ...minimal, flushInterval: 600_000, idleTimeout: 600_001 }).idleTimeout, 600_001);
+    assert.equal(validateOptions({ ...minimal, mode: 'on-trigger', triggerWindow: 600_000, idleTimeout: 300_001 }).idleTimeout, 300_001);
+    // Half the trigger window matters only with on-trigger.
+    assert.equal(validateOptions({ ...minimal, triggerWindow: 600_000, idleTimeout: 60_000 }).idleTimeout, 60_000);
+    assert.equal(validateOptions({ ...minimal, maxBatchBytes: 65536, maxQueueBytes: 65536 }).maxQueueBytes, 65536);
+  });
+});
+
 describe('validateOptions: invalid input', () => {
   // [case, options (merged into minimal unless `replace`), expected code, option named in the message]
   const cases: Array<{ name: string; raw: unknown; code: string; option: string; replace?: boolean }> = [
@@ -115,6 +125,9 @@ describe('validateOptions: invalid input', () => {
     { name: "consent 'auto'", raw: { consent: 'auto' }, code: 'INVALID_OPTION', option: 'consent' },
     { name: 'consent true', raw: { consent: true }, code: 'INVALID_OPTION', option: 'consent' },
     { name: 'compressInWorker a string', raw: { compressInWorker: 'false' }, code: 'INVALID_OPTION', option: 'compressInWorker' },
+    { name: 'idleTimeout not above flushInterval', raw: { flushInterval: 600_000, idleTimeout: 600_000 }, code: 'INVALID_OPTION', option: 'idleTimeout' },
+    { name: 'idleTimeout not above half the triggerWindow', raw: { mode: 'on-trigger', triggerWindow: 600_000, idleTimeout: 300_000 }, code: 'INVALID_OPTION', option: 'idleTimeout' },
+    { name: 'maxQueueBytes below maxBatchBytes', raw: { maxBatchBytes: 1024 * 1024, maxQueueBytes: 65536 }, code: 'INVALID_OPTION', option: 'maxQueueBytes' },
     { name: 'flushInterval negative', raw: { flushInterval: -1 }, code: 'INVALID_OPTION', option: 'flushInterval' },
     { name: 'flushInterval too small', raw: { flushInterval: 249 }, code: 'INVALID_OPTION', option: 'flushInterval' },
     { name: 'flushInterval too large', raw: { flushInterval: 600001 }, code: 'INVALID_OPTION', option: 'flushInterval' },

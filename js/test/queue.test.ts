@@ -144,6 +144,22 @@ describe('BatchQueue', () => {
     assert.deepEqual(attempts.map((a) => a.id), [1]);
   });
 
+  it('a batch larger than the cap on its own is kept (the older ones go): at most the cap plus one batch', async () => {
+    const { queue, attempts } = makeQueue(['hang', ok, ok], 35);
+    void produce(queue, 1, 10);
+    void produce(queue, 2, 10);
+    void produce(queue, 3, 50);
+    await settle();
+    // 1 is in flight; 2 is dropped for the cap; 3, alone over the cap, stays.
+    assert.equal(queue.length, 2);
+    assert.equal(queue.droppedSinceStart, 1, 'batch 2 dropped, not the new one');
+    assert.equal(queue.bytes, 60);
+    void produce(queue, 4, 10);
+    await settle();
+    assert.equal(queue.droppedSinceStart, 2, 'the big one is no longer the newest: it goes next');
+    assert.deepEqual(attempts.map((a) => a.id), [1]);
+  });
+
   it('a dead endpoint never grows memory: retries forever under the cap, every loss counted', async () => {
     const { queue, timers } = makeQueue([fail500], 100);
     const carried: number[] = [];
