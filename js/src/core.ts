@@ -54,8 +54,18 @@ export function createInit<Options extends ReticentOptions, Extra>(loader: WasmL
   }
 
   return async (raw: Options): Promise<Recorder> => {
-    const options = validateOptions(raw, loader.keys);
-    const extra = loader.pick(raw as unknown as Readonly<Record<string, unknown>>);
+    let options: ReturnType<typeof validateOptions>;
+    let extra: Extra;
+    try {
+      options = validateOptions(raw, loader.keys);
+      extra = loader.pick(raw as unknown as Readonly<Record<string, unknown>>);
+    } catch (thrown) {
+      // What the validation throws is coded already; anything else (a getter
+      // or a Proxy of the site's that throws while read) is a bad option.
+      throw thrown instanceof ReticentError
+        ? thrown
+        : new ReticentError('INVALID_OPTION', `options: could not be read: ${toReticentError(thrown).message}`, thrown);
+    }
     const bindings = await loadOnce(extra);
     let wasm;
     try {

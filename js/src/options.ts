@@ -223,8 +223,9 @@ export interface ReticentOptions {
    * with the encoded bytes (the request body, see docs/wire-format.md), the
    * batch's sequence number within its page view, and `exit: true` when the
    * page is being hidden or unloaded (use a request that survives it). Resolve (with `true`
-   * or nothing) once the collector stored it; resolve `false` or reject to
-   * have it retried with the usual backoff. A call that does not settle
+   * or nothing, or with `fetch`'s `Response` when it is `ok`) once the
+   * collector stored it; resolve `false` or reject to have it retried with
+   * the usual backoff (so is any other value: not a proof it was stored). A call that does not settle
    * within `requestTimeout` counts as failed (the batch may then be sent
    * twice; collectors are idempotent on session, page view and sequence).
    * `endpoint` is still required and validated, but not used for sending.

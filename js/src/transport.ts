@@ -255,13 +255,25 @@ export function normaliseOutcome(value: unknown): SendOutcome {
   return { kind: 'retry' };
 }
 
+/**
+ * What a `transport` hook's result means: `true` or nothing, stored; a
+ * `fetch` `Response` (`return fetch(…)`), stored when `ok`; anything else
+ * (`false`, `null`, a number, an object without `ok`), not known to be
+ * stored, so retried: a batch is never taken for stored on a doubt.
+ */
+function hookOutcome(value: unknown): SendOutcome {
+  if (value === true || value === undefined) return { kind: 'accepted' };
+  const ok = typeof value === 'object' && value !== null ? (value as { ok?: unknown }).ok : undefined;
+  return ok === true ? { kind: 'accepted' } : { kind: 'retry' };
+}
+
 /** The signature of the `transport` option. */
-export type TransportHook = (batch: Uint8Array, info: { sequence?: number; exit?: boolean; signal?: AbortSignal }) => Promise<boolean | void>;
+export type TransportHook = (batch: Uint8Array, info: { sequence?: number; exit?: boolean; signal?: AbortSignal }) => Promise<boolean | void | { readonly ok: boolean }>;
 
 /**
- * Wraps the site's `transport` hook as a {@link Send}: resolving `true` or
- * nothing means accepted; `false`, a rejection, a throw, or no answer within
- * `requestTimeout` means "failed, retry".
+ * Wraps the site's `transport` hook as a {@link Send}: resolving `true`,
+ * nothing or an `ok` `Response` means accepted; anything else, a rejection,
+ * a throw, or no answer within `requestTimeout` means "failed, retry".
  */
 export function hookTransport(hook: TransportHook, requestTimeout: number, timers: TimeoutTimers = globalTimeouts): Send {
   return async (batch, info) => {
@@ -273,10 +285,7 @@ export function hookTransport(hook: TransportHook, requestTimeout: number, timer
       const attempt = Promise.resolve()
         // `signal`: aborted on withdrawal or stop; the hook should cancel its request.
         .then(() => hook(batch, info.signal ? { sequence: info.sequence, exit: info.exit, signal: info.signal } : { sequence: info.sequence, exit: info.exit }))
-        .then(
-          (v): SendOutcome => (v === false ? { kind: 'retry' } : { kind: 'accepted' }),
-          (): SendOutcome => ({ kind: 'retry' }),
-        );
+        .then(hookOutcome, (): SendOutcome => ({ kind: 'retry' }));
       return await Promise.race([attempt, expiry]);
     } finally {
       try {

@@ -42,6 +42,29 @@ describe('createInit', () => {
     assert.equal(loads, 0);
   });
 
+  it('an option getter or Proxy that throws while read: INVALID_OPTION, not the thrown TypeError', async () => {
+    const init = createInit<ReticentOptions, void>({ keys: [], pick: () => undefined, load: () => Promise.resolve(fakeBindings().bindings) });
+    const getter = {
+      endpoint: '/ingest',
+      get consent(): 'manual' {
+        throw new TypeError('the site getter');
+      },
+    };
+    const proxy = new Proxy({ ...ok }, {
+      ownKeys() {
+        throw new RangeError('the site proxy');
+      },
+    });
+    for (const raw of [getter, proxy]) {
+      await assert.rejects(init(raw as ReticentOptions), (e: unknown) => {
+        assert.ok(e instanceof ReticentError, String(e));
+        assert.equal(e.code, 'INVALID_OPTION');
+        assert.match(e.message, /^options: could not be read: .*the site (getter|proxy)/);
+        return true;
+      });
+    }
+  });
+
   it('loads once and passes the privacy options to the module', async () => {
     let loads = 0;
     const { bindings, constructed } = fakeBindings();

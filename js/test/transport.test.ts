@@ -179,7 +179,7 @@ describe('transport: one attempt', () => {
 describe('transport: the `transport` hook', () => {
   it('passes the bytes and sequence; true/undefined accepted, false/reject/throw retried', async () => {
     const seen: Array<[Uint8Array, unknown]> = [];
-    const results: Array<() => Promise<boolean | void>> = [
+    const results: Array<() => Promise<unknown>> = [
       () => Promise.resolve(true),
       () => Promise.resolve(),
       () => Promise.resolve(false),
@@ -187,15 +187,24 @@ describe('transport: the `transport` hook', () => {
       () => {
         throw new Error('sync');
       },
+      // `return fetch(…)`: its Response says.
+      () => Promise.resolve({ ok: true, status: 201 }),
+      () => Promise.resolve({ ok: false, status: 500 }),
+      // Anything else is no proof the batch was stored.
+      () => Promise.resolve(null),
+      () => Promise.resolve(0),
+      () => Promise.resolve('stored'),
+      () => Promise.resolve({ status: 200 }),
     ];
     let i = 0;
+    // Typed as the hook's result; sites in plain JS return anything.
     const send = hookTransport((b, inf) => {
       seen.push([b, inf]);
-      return results[i++]!();
+      return results[i++]!() as Promise<boolean>;
     }, 1000, new ManualTimers());
     const out = [];
     for (let n = 0; n < results.length; n++) out.push((await send(new Uint8Array([n]), { sequence: n, exit: false })).kind);
-    assert.deepEqual(out, ['accepted', 'accepted', 'retry', 'retry', 'retry']);
+    assert.deepEqual(out, ['accepted', 'accepted', 'retry', 'retry', 'retry', 'accepted', 'retry', 'retry', 'retry', 'retry', 'retry']);
     assert.deepEqual(seen[2]?.[1], { sequence: 2, exit: false });
   });
 
