@@ -67,8 +67,9 @@ export interface PrivacyOptions {
   /**
    * Pages where nothing is recorded, even with consent: path patterns
    * starting with `/`, where `*` matches any run of characters (including
-   * `/`) and the whole path must match (`/checkout/*`, `/account*`,
-   * `* /settings` without the space). They are matched against the
+   * `/`) and the whole path must match (`/checkout/*`, `/account*`, or
+   * `/`, `*`, `/settings` written together for a settings page under any
+   * first segment: that pattern cannot be spelt in this comment). They are matched against the
    * sanitised path, so identifiers already read `:id`, `:token`, `:email`
    * (`/order/:id`). At most 100 patterns of at most 256 printable ASCII
    * characters, without spaces, `?` or `#`. Navigating (in a single-page

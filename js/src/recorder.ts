@@ -615,8 +615,12 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     beginPageView();
   }
 
-  /** Stops at once; the core and the queue drop everything unsent. Nothing to do unless recording. */
-  function stopRecording(): void {
+  /**
+   * Stops at once; the core and the queue drop everything unsent. Nothing to
+   * do unless recording. The stored session is deleted, unless `pause` (the
+   * CMP said `unknown`): the next grant then continues it.
+   */
+  function stopRecording(pause = false): void {
     if (state !== 'granted') return;
     state = 'withdrawn';
     phase = 'idle';
@@ -624,7 +628,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     dropCompressing();
     queue?.clear();
     session = undefined;
-    guard(() => store.remove());
+    if (!pause) guard(() => store.remove());
     guard(() => wasm.withdrawConsent());
   }
 
@@ -635,7 +639,7 @@ export function createRecorder(deps: RecorderDeps): Recorder {
     // denial ends the session (a returning visitor's CMP may say `unknown`
     // before `granted` on every page).
     if (signal === 'denied') deniedSinceSession = true;
-    stopRecording();
+    stopRecording(signal === 'unknown');
   }
 
   if (!optedOut) {

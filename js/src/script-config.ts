@@ -84,8 +84,10 @@ export function scriptOptions(
   const merged: Record<string, unknown> = { ...(globalConfig as Record<string, unknown> | undefined), ...fromAttributes };
   if (allowQueryParams !== undefined) {
     const privacy = merged.privacy;
-    const base = typeof privacy === 'object' && privacy !== null && !Array.isArray(privacy) ? privacy : {};
-    merged.privacy = { ...base, allowQueryParams };
+    // A `privacy` that is not an object stays as it is, for init() to refuse
+    // (replaced, an invalid `ReticentConfig.privacy` would pass unseen).
+    if (privacy === undefined) merged.privacy = { allowQueryParams };
+    else if (typeof privacy === 'object' && privacy !== null && !Array.isArray(privacy)) merged.privacy = { ...privacy, allowQueryParams };
   }
   return merged;
 }

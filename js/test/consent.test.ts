@@ -50,6 +50,8 @@ describe('resolveConsent', () => {
     ['didomi', 'INVALID_OPTION', 'consent.vendorId:'],
     ['usercentrics', 'INVALID_OPTION', 'consent.service:'],
     [{ cmp: 'tcf', purposes: [] }, 'INVALID_OPTION', 'consent.purposes:'],
+    // TCF v2.2 has purposes 1 to 11: 12 would never be consented to.
+    [{ cmp: 'tcf', purposes: [1, 12] }, 'INVALID_OPTION', 'consent.purposes:'],
     [{ cmp: 'tcf', purposes: [1, 99] }, 'INVALID_OPTION', 'consent.purposes:'],
     [{ cmp: 'tcf', vendorId: -1 }, 'INVALID_OPTION', 'consent.vendorId:'],
     [{ cmp: 'tcf', vendorld: 5 }, 'UNKNOWN_OPTION', 'consent.vendorld:'],

@@ -148,6 +148,26 @@ describe('session storage', () => {
     assert.notEqual(renewed.sent[0]!.text.split(' ')[1], first);
   });
 
+  it("'unknown' while recording pauses (the unsent dropped) and keeps the session; 'denied' ends it", async () => {
+    let emit: (s: ConsentSignal) => void = () => undefined;
+    const adapter: ConsentAdapter = { start: (e) => void (emit = e), stop: () => {} };
+    const s = setup({}, { adapter });
+    emit('granted');
+    await settle();
+    const [, first] = s.sent[0]!.text.split(' ');
+    s.wasm.record('unsent');
+    emit('unknown');
+    assert.equal(stored(s).id, first, 'the stored session stays');
+    emit('granted');
+    await s.recorder.flush();
+    await settle();
+    const texts = s.sent.map((x) => x.text);
+    assert.ok(!texts.some((t) => t.includes('unsent')), 'what was pending at the pause is dropped');
+    assert.equal(texts[1]!.split(' ')[1], first, 'the same session continues');
+    emit('denied');
+    assert.equal(stored(s), undefined, 'a denial deletes it');
+  });
+
   it('withdrawing after the recorder stopped on an error still deletes the stored session', async () => {
     const s = setup();
     s.recorder.grantConsent();

@@ -76,6 +76,13 @@ describe('scriptOptions (script-tag auto-configuration)', () => {
     assert.deepEqual(scriptOptions(attrs({}), { endpoint: '/b', consent: 'manual' }), { endpoint: '/b', consent: 'manual' });
   });
 
+  it('data-allow-query-params does not hide an invalid ReticentConfig.privacy: it stays for init() to refuse', () => {
+    for (const privacy of ['oops', ['x'], null, 3]) {
+      const o = scriptOptions(attrs({ 'data-endpoint': '/a', 'data-allow-query-params': 'q' }), { consent: 'manual', privacy });
+      assert.deepEqual(o?.privacy, privacy);
+    }
+  });
+
   it('rejects a ReticentConfig that is not an object', () => {
     for (const bad of [null, 'x', 3, []]) {
       assert.throws(() => scriptOptions(attrs({}), bad), (e: unknown) => e instanceof ReticentError && e.code === 'INVALID_OPTION');

@@ -55,14 +55,19 @@ type Check = (v: unknown) => boolean;
 const str: Check = (v) => typeof v === 'string' && v.length > 0 && v.length <= 200;
 const bool: Check = (v) => typeof v === 'boolean';
 const uint: Check = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 31;
+/**
+ * TCF v2.2 defines purposes 1 to 11 (the TC string has room for 24): an id
+ * beyond is no purpose a CMP can ask, so nothing would ever be recorded.
+ */
+const MAX_TCF_PURPOSE = 11;
 const purposes: Check = (v) =>
-  Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 24);
+  Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= MAX_TCF_PURPOSE);
 
 /** Each source's settings: name → [check, expected, required]. */
 const SETTINGS: Record<ConsentSource, Record<string, [Check, string, boolean?]>> = {
   manual: {},
   tcf: {
-    purposes: [purposes, 'a non-empty array of TCF purpose ids (1 to 24)'],
+    purposes: [purposes, `a non-empty array of TCF purpose ids (1 to ${MAX_TCF_PURPOSE})`],
     vendorId: [uint, 'a Global Vendor List id (a whole number)'],
     recordWhenGdprDoesNotApply: [bool, 'a boolean'],
   },

@@ -89,7 +89,7 @@ impl RuleDecision {
 }
 
 /// Checks one selector list (`privacy.<name>`): at most [`MAX_RULES`]
-/// entries, each 1 to [`MAX_SELECTOR_LEN`] bytes without control characters.
+/// entries, each 1 to [`MAX_SELECTOR_LEN`] characters without control characters.
 /// Whether the browser parses a selector is checked by the binding.
 pub(crate) fn validate_selectors(name: &str, list: &[String]) -> Result<(), CoreError> {
     if list.len() > MAX_RULES {
@@ -99,8 +99,11 @@ pub(crate) fn validate_selectors(name: &str, list: &[String]) -> Result<(), Core
         )));
     }
     for (i, s) in list.iter().enumerate() {
-        let ok =
-            !s.trim().is_empty() && s.len() <= MAX_SELECTOR_LEN && !s.chars().any(char::is_control);
+        // Characters, as the JS side counts them (not bytes: a selector of
+        // 700 accented letters passes there, so it must pass here too).
+        let ok = !s.trim().is_empty()
+            && s.chars().count() <= MAX_SELECTOR_LEN
+            && !s.chars().any(char::is_control);
         if !ok {
             return Err(invalid(format!(
                 "privacy.{name}[{i}]: expected a CSS selector of 1 to {MAX_SELECTOR_LEN} characters \
@@ -375,6 +378,10 @@ mod tests {
         assert!(e.message.starts_with("privacy.mask[1]"), "{e}");
         let e = validate_selectors("block", &["a\nb".into()]).unwrap_err();
         assert!(e.message.starts_with("privacy.block[0]"), "{e}");
+        // Counted in characters, as the JS side does.
+        let accented = "é".repeat(MAX_SELECTOR_LEN);
+        assert!(validate_selectors("mask", &[accented.clone()]).is_ok());
+        assert!(validate_selectors("mask", &[format!("{accented}é")]).is_err());
         let long = "a".repeat(MAX_SELECTOR_LEN + 1);
         assert!(validate_selectors("ignore", &[long]).is_err());
         let many = vec![".a".to_owned(); MAX_RULES + 1];
