@@ -19,7 +19,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -385,16 +385,24 @@ async fn stats(State(app): State<Arc<App>>) -> Response {
     json_response(StatusCode::OK, app.stats.to_json(totals))
 }
 
-async fn not_found() -> Response {
-    refusal_response(&Refusal::new(404, ingest::NOT_FOUND, "no such endpoint"))
+// Under the viewer's path, both carry the viewer's headers, as its own answers.
+
+async fn not_found(uri: Uri) -> Response {
+    let mut resp = refusal_response(&Refusal::new(404, ingest::NOT_FOUND, "no such endpoint"));
+    crate::viewer::harden_error(&uri, &mut resp);
+    resp
 }
 
-async fn method_not_allowed() -> Response {
-    refusal_response(&Refusal::new(
+/// `405` with the JSON error body; `serve.rs` sets it on every route once
+/// all routers are merged (a merged router's routes would not have it).
+pub async fn method_not_allowed(uri: Uri) -> Response {
+    let mut resp = refusal_response(&Refusal::new(
         405,
         ingest::METHOD_NOT_ALLOWED,
         "this endpoint does not take that method",
-    ))
+    ));
+    crate::viewer::harden_error(&uri, &mut resp);
+    resp
 }
 
 #[cfg(test)]

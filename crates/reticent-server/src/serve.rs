@@ -79,6 +79,8 @@ async fn serve(config: ServeConfig, store: Arc<dyn Store>) -> Result<(), CliErro
         eprintln!("reticent: demo site: http://{addr}/demo/");
         routes = routes.merge(crate::demo::router(d));
     }
+    // Every route's 405 has the JSON body, the merged ones' too.
+    let routes = routes.method_not_allowed_fallback(crate::http::method_not_allowed);
 
     let purger = {
         let app = Arc::clone(&app);

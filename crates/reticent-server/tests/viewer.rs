@@ -310,3 +310,32 @@ fn token_is_generated_once_next_to_the_database() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// What the viewer's routes do not answer themselves (an unknown path under
+/// `/viewer/`, a method a route does not take) has its headers and the JSON
+/// error body too.
+#[test]
+fn errors_under_the_viewer_are_hardened_json() {
+    let tmp = TempDir::new("viewer-errors");
+    let dir = viewer_dir(&tmp);
+    let server = Server::start(
+        &tmp.db(),
+        &["--viewer-token", TOKEN, "--viewer-dir", dir.as_str()],
+    );
+    let r = get_with(&server, "/viewer/api/nope", &[]);
+    assert_eq!((r.status, r.code().as_str()), (404, "NOT_FOUND"));
+    assert_hardened(&r);
+    for (method, path) in [("DELETE", "/viewer/"), ("GET", "/viewer/login")] {
+        let r = request(&server.addr, method, path, &[], None);
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (405, "METHOD_NOT_ALLOWED"),
+            "{method} {path}"
+        );
+        assert_hardened(&r);
+    }
+    // The collector's own routes keep their JSON 405 (and no viewer headers).
+    let r = server.get("/v1/batches");
+    assert_eq!((r.status, r.code().as_str()), (405, "METHOD_NOT_ALLOWED"));
+    assert_eq!(r.header("x-frame-options"), None);
+}

@@ -37,7 +37,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
 
-use reticent_core::batch::Batch;
+use reticent_core::batch::{gunzip, Batch};
 
 use crate::config::{ViewerSettings, ViewerToken};
 use crate::decode::merged_events;
@@ -55,7 +55,21 @@ pub struct Viewer {
     dir: PathBuf,
     auth: auth::Auth,
     store: Arc<dyn Store>,
+    /// Exports decoding at once (each may hold up to [`MAX_EXPORT_BYTES`]
+    /// inflated, and several times that decoded and as JSON).
+    exports: Arc<tokio::sync::Semaphore>,
 }
+
+/// Largest session the viewer exports, in inflated (decompressed) batch
+/// bytes: about 4 × that in memory while it is decoded and written as JSON.
+/// A recorded session is far below (the bench's 10,000-element page makes a
+/// 0.9 MB snapshot); a hostile one, built from small batches that inflate a
+/// lot under the public site key, is refused instead of taking the
+/// collector's memory. `reticent export` has no such limit.
+pub const MAX_EXPORT_BYTES: usize = 64 << 20;
+
+/// Exports decoding at once.
+const EXPORTS_AT_ONCE: usize = 2;
 
 impl Viewer {
     /// A viewer of `store`, serving assets from `dir`, opened by `token`.
@@ -64,6 +78,7 @@ impl Viewer {
             dir,
             auth: auth::Auth::new(token),
             store,
+            exports: Arc::new(tokio::sync::Semaphore::new(EXPORTS_AT_ONCE)),
         }
     }
 
@@ -181,6 +196,15 @@ pub fn router(viewer: Arc<Viewer>) -> Router {
         .route("/viewer/api/sessions", get(api_sessions))
         .route("/viewer/api/sessions/{id}/events", get(api_events))
         .with_state(viewer)
+}
+
+/// The viewer's security headers on the collector's answers under
+/// `/viewer/` that no viewer route gives (404, 405), uncached.
+pub fn harden_error(uri: &Uri, resp: &mut Response) {
+    let path = uri.path();
+    if path == "/viewer" || path.starts_with("/viewer/") {
+        assets::harden(resp, "no-store");
+    }
 }
 
 fn html(status: StatusCode, body: String) -> Response {
@@ -386,6 +410,48 @@ enum EventsError {
     NotFound,
     Store(StoreError),
     Undecodable(String),
+    /// Inflated bytes past the limit.
+    TooLarge(usize),
+}
+
+/// The rrweb events of session `id` as JSON (what `reticent export`
+/// prints), refused once its batches inflate past `limit` bytes (checked
+/// batch by batch, before each is decoded).
+fn session_events(
+    store: &dyn Store,
+    id: &str,
+    site: Option<&str>,
+    limit: usize,
+) -> Result<Vec<u8>, EventsError> {
+    let stored = store
+        .session_batches(id, site)
+        .map_err(EventsError::Store)?;
+    if stored.is_empty() {
+        return Err(EventsError::NotFound);
+    }
+    let limits = stored_limits();
+    let mut inflated = 0usize;
+    let mut batches = Vec::with_capacity(stored.len());
+    for b in &stored {
+        let undecodable = |e: reticent_core::CoreError| {
+            EventsError::Undecodable(format!(
+                "stored batch {}#{} does not decode: {} {}",
+                b.page_view_id,
+                b.sequence,
+                e.code.as_str(),
+                e.message
+            ))
+        };
+        let raw = gunzip(&b.data, &limits).map_err(undecodable)?;
+        inflated = inflated.saturating_add(raw.len());
+        if inflated > limit {
+            return Err(EventsError::TooLarge(limit));
+        }
+        batches.push(Batch::from_msgpack(&raw, &limits).map_err(undecodable)?);
+    }
+    batches.sort_by_key(|b| (b.start_time, b.sequence));
+    serde_json::to_vec(&merged_events(batches))
+        .map_err(|e| EventsError::Undecodable(format!("cannot write JSON: {e}")))
 }
 
 /// `GET /viewer/api/sessions/{id}/events`: what `reticent export` prints.
@@ -400,30 +466,15 @@ async fn api_events(
     }
     let site = site_param(&uri);
     let store = Arc::clone(&v.store);
+    // A few at once: the permit is held until the decode ends, even when
+    // the client went away (the blocking thread cannot be cancelled).
+    let Ok(permit) = Arc::clone(&v.exports).acquire_owned().await else {
+        return internal();
+    };
     // The blocking pool's threads have the decoder's stack (see serve.rs).
-    let work = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, EventsError> {
-        let stored = store
-            .session_batches(&id, site.as_deref())
-            .map_err(EventsError::Store)?;
-        if stored.is_empty() {
-            return Err(EventsError::NotFound);
-        }
-        let limits = stored_limits();
-        let mut batches = Vec::with_capacity(stored.len());
-        for b in &stored {
-            batches.push(Batch::decode(&b.data, &limits).map_err(|e| {
-                EventsError::Undecodable(format!(
-                    "stored batch {}#{} does not decode: {} {}",
-                    b.page_view_id,
-                    b.sequence,
-                    e.code.as_str(),
-                    e.message
-                ))
-            })?);
-        }
-        batches.sort_by_key(|b| (b.start_time, b.sequence));
-        serde_json::to_vec(&merged_events(batches))
-            .map_err(|e| EventsError::Undecodable(format!("cannot write JSON: {e}")))
+    let work = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        session_events(store.as_ref(), &id, site.as_deref(), MAX_EXPORT_BYTES)
     })
     .await;
     match work {
@@ -440,6 +491,15 @@ async fn api_events(
             ),
         ),
         Ok(Err(EventsError::Store(e))) => store_failed(&e),
+        Ok(Err(EventsError::TooLarge(limit))) => api_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "TOO_LARGE",
+            &format!(
+                "the session's batches inflate past the viewer's limit of {} MiB; \
+                 `reticent export` reads it",
+                limit >> 20
+            ),
+        ),
         Ok(Err(EventsError::Undecodable(m))) => {
             eprintln!("reticent: viewer: {m}");
             api_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", &m)
@@ -469,7 +529,15 @@ fn cross_origin(headers: &HeaderMap) -> Option<Response> {
 
 /// `next` only ever points inside the viewer (no open redirect).
 fn safe_next(next: &str) -> &str {
+    // No `.` or `..` segment (`/viewer/../v1/stats` is `/v1/stats` to the
+    // browser), nor one spelt with `%2e`.
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let dots = path.split('/').any(|seg| {
+        let seg = seg.to_ascii_lowercase().replace("%2e", ".");
+        seg == "." || seg == ".."
+    });
     let ok = next.starts_with("/viewer/")
+        && !dots
         && !next.contains("//")
         && !next.contains('\\')
         && next.bytes().all(|b| (0x21..0x7f).contains(&b));
@@ -555,6 +623,48 @@ mod tests {
         );
     }
 
+    /// A session is exported whole up to the limit, in inflated bytes, and
+    /// refused past it, before the batch that passes it is decoded.
+    #[test]
+    fn an_export_stops_at_its_limit() {
+        use crate::store::{NewBatch, SqliteStore};
+
+        let store = SqliteStore::in_memory().unwrap();
+        let data = crate::ingest::tests::body("https://a.example/");
+        let inflated = gunzip(&data, &stored_limits()).unwrap().len();
+        for sequence in 0..3u32 {
+            let batch = NewBatch {
+                site: "shop".into(),
+                session_id: "s".into(),
+                page_view_id: "p".into(),
+                sequence,
+                start_time: 1_000,
+                end_time: 1_010,
+                received_at: 1_020,
+                policy_digest: "d".repeat(64),
+                content_sha256: [sequence as u8; 32],
+                events: 1,
+                dropped: 0,
+                scrubbed: 0,
+                data: data.clone(),
+            };
+            store.put_batch(&batch).unwrap();
+        }
+        let Ok(json) = session_events(&store, "s", None, 3 * inflated) else {
+            panic!("refused at its own size");
+        };
+        let events: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
+        assert_eq!(events.len(), 3);
+        assert!(matches!(
+            session_events(&store, "s", None, 3 * inflated - 1),
+            Err(EventsError::TooLarge(_))
+        ));
+        assert!(matches!(
+            session_events(&store, "nope", None, usize::MAX),
+            Err(EventsError::NotFound)
+        ));
+    }
+
     #[test]
     fn next_stays_in_the_viewer() {
         assert_eq!(
@@ -568,6 +678,9 @@ mod tests {
             "/viewer/\\evil",
             "/other",
             "/viewer/a b",
+            "/viewer/../v1/stats",
+            "/viewer/%2e%2E/v1/stats",
+            "/viewer/sessions/./x",
         ] {
             assert_eq!(safe_next(bad), "/viewer/", "{bad}");
         }
