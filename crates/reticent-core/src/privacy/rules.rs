@@ -380,7 +380,7 @@ mod tests {
         assert!(e.message.starts_with("privacy.block[0]"), "{e}");
         // Counted in characters, as the JS side does.
         let accented = "é".repeat(MAX_SELECTOR_LEN);
-        assert!(validate_selectors("mask", &[accented.clone()]).is_ok());
+        assert!(validate_selectors("mask", std::slice::from_ref(&accented)).is_ok());
         assert!(validate_selectors("mask", &[format!("{accented}é")]).is_err());
         let long = "a".repeat(MAX_SELECTOR_LEN + 1);
         assert!(validate_selectors("ignore", &[long]).is_err());
