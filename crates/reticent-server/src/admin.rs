@@ -28,15 +28,8 @@ fn store_err(e: StoreError) -> CliError {
 }
 
 fn decode_stored(b: &StoredBatch) -> Result<Batch, CliError> {
-    decode_on_big_stack(b.data.clone(), stored_limits()).map_err(|e| {
-        CliError::input(format!(
-            "stored batch {}#{} does not decode: {} {}",
-            b.page_view_id,
-            b.sequence,
-            e.code.as_str(),
-            e.message
-        ))
-    })
+    decode_on_big_stack(b.data.clone(), stored_limits())
+        .map_err(|e| CliError::input(b.undecodable(&e)))
 }
 
 fn write_out(text: &str) -> Result<(), CliError> {

@@ -138,6 +138,20 @@ pub struct StoredBatch {
     pub data: Vec<u8>,
 }
 
+impl StoredBatch {
+    /// What to say when this batch does not decode (`e`): the viewer and the
+    /// admin commands say it alike.
+    pub fn undecodable(&self, e: &reticent_core::CoreError) -> String {
+        format!(
+            "stored batch {}#{} does not decode: {} {}",
+            self.page_view_id,
+            self.sequence,
+            e.code.as_str(),
+            e.message
+        )
+    }
+}
+
 /// A session removed by [`Store::delete_session`] or [`Store::purge_older_than`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

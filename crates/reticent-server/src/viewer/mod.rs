@@ -433,15 +433,7 @@ fn session_events(
     let mut inflated = 0usize;
     let mut batches = Vec::with_capacity(stored.len());
     for b in &stored {
-        let undecodable = |e: reticent_core::CoreError| {
-            EventsError::Undecodable(format!(
-                "stored batch {}#{} does not decode: {} {}",
-                b.page_view_id,
-                b.sequence,
-                e.code.as_str(),
-                e.message
-            ))
-        };
+        let undecodable = |e: reticent_core::CoreError| EventsError::Undecodable(b.undecodable(&e));
         let raw = gunzip(&b.data, &limits).map_err(undecodable)?;
         inflated = inflated.saturating_add(raw.len());
         if inflated > limit {
