@@ -69,8 +69,8 @@ export interface PrivacyOptions {
    * starting with `/`, where `*` matches any run of characters (including
    * `/`) and the whole path must match (`/checkout/*`, `/account*`, or
    * `/`, `*`, `/settings` written together for a settings page under any
-   * first segment: that pattern cannot be spelt in this comment). They are matched against the
-   * sanitised path, so identifiers already read `:id`, `:token`, `:email`
+   * first segment: that pattern cannot be spelt in this comment). They are
+   * matched against the sanitised path, so identifiers already read `:id`, `:token`, `:email`
    * (`/order/:id`). At most 100 patterns of at most 256 printable ASCII
    * characters, without spaces, `?` or `#`. Navigating (in a single-page
    * app) into such a page stops recording and drops what was not sent yet;
@@ -226,9 +226,10 @@ export interface ReticentOptions {
    * page is being hidden or unloaded (use a request that survives it). Resolve (with `true`
    * or nothing, or with `fetch`'s `Response` when it is `ok`) once the
    * collector stored it; resolve `false` or reject to have it retried with
-   * the usual backoff (so is any other value: not a proof it was stored). A call that does not settle
-   * within `requestTimeout` counts as failed (the batch may then be sent
-   * twice; collectors are idempotent on session, page view and sequence).
+   * the usual backoff (so is any other value: not a proof it was stored).
+   * A call that does not settle within `requestTimeout` counts as failed
+   * (the batch may then be sent twice; collectors are idempotent on
+   * session, page view and sequence).
    * `endpoint` is still required and validated, but not used for sending.
    */
   transport?: TransportHook;

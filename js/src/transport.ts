@@ -263,7 +263,12 @@ export function normaliseOutcome(value: unknown): SendOutcome {
  */
 function hookOutcome(value: unknown): SendOutcome {
   if (value === true || value === undefined) return { kind: 'accepted' };
-  const ok = typeof value === 'object' && value !== null ? (value as { ok?: unknown }).ok : undefined;
+  let ok: unknown;
+  try {
+    ok = typeof value === 'object' && value !== null ? (value as { ok?: unknown }).ok : undefined;
+  } catch {
+    // A getter of the site's that throws: no proof either.
+  }
   return ok === true ? { kind: 'accepted' } : { kind: 'retry' };
 }
 

@@ -195,6 +195,12 @@ describe('transport: the `transport` hook', () => {
       () => Promise.resolve(0),
       () => Promise.resolve('stored'),
       () => Promise.resolve({ status: 200 }),
+      () =>
+        Promise.resolve({
+          get ok(): boolean {
+            throw new Error('hostile getter');
+          },
+        }),
     ];
     let i = 0;
     // Typed as the hook's result; sites in plain JS return anything.
@@ -204,7 +210,7 @@ describe('transport: the `transport` hook', () => {
     }, 1000, new ManualTimers());
     const out = [];
     for (let n = 0; n < results.length; n++) out.push((await send(new Uint8Array([n]), { sequence: n, exit: false })).kind);
-    assert.deepEqual(out, ['accepted', 'accepted', 'retry', 'retry', 'retry', 'accepted', 'retry', 'retry', 'retry', 'retry', 'retry']);
+    assert.deepEqual(out, ['accepted', 'accepted', 'retry', 'retry', 'retry', 'accepted', 'retry', 'retry', 'retry', 'retry', 'retry', 'retry']);
     assert.deepEqual(seen[2]?.[1], { sequence: 2, exit: false });
   });
 
