@@ -42,7 +42,7 @@ fn write_out(text: &str) -> Result<(), CliError> {
 
 /// `reticent sessions --db PATH [--json]`
 pub fn sessions(db: &Path, as_json: bool) -> Result<(), CliError> {
-    let list = open(db)?.list_sessions().map_err(store_err)?;
+    let list = open(db)?.list_sessions(None).map_err(store_err)?;
     if as_json {
         let rows: Vec<_> = list.iter().map(SessionSummary::to_json).collect();
         return write_out(&format!("{}\n", serde_json::Value::Array(rows)));
@@ -127,7 +127,7 @@ pub fn purge(db: &Path, days: u32) -> Result<(), CliError> {
 /// per kind, per site. Exit 0 whatever it finds.
 pub fn audit(db: &Path, as_json: bool) -> Result<(), CliError> {
     let store = open(db)?;
-    let sessions = store.list_sessions().map_err(store_err)?;
+    let sessions = store.list_sessions(None).map_err(store_err)?;
     let mut per_site: BTreeMap<String, PiiTally> = BTreeMap::new();
     let mut total = PiiTally::default();
     let (mut batches, mut strings, mut undecodable) = (0u64, 0u64, 0u64);

@@ -208,8 +208,9 @@ pub trait Store: Send + Sync {
     /// Stores a batch unless its (site, session, page view, sequence) is
     /// already there; see [`PutOutcome`].
     fn put_batch(&self, batch: &NewBatch) -> Result<PutOutcome, StoreError>;
-    /// Every session, most recent activity first.
-    fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError>;
+    /// The sessions, most recent activity first: all of them, or the first
+    /// `limit`.
+    fn list_sessions(&self, limit: Option<usize>) -> Result<Vec<SessionSummary>, StoreError>;
     /// The batches of a session, by start time then sequence. `site` narrows
     /// the lookup; without it an id found under several sites is
     /// [`StoreError::Ambiguous`]. Unknown sessions give an empty list.
@@ -251,7 +252,7 @@ where
     fn put_batch(&self, batch: &NewBatch) -> Result<PutOutcome, StoreError> {
         (self.0)(batch)
     }
-    fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
+    fn list_sessions(&self, _: Option<usize>) -> Result<Vec<SessionSummary>, StoreError> {
         unimplemented!("a write-only test store")
     }
     fn session_batches(&self, _: &str, _: Option<&str>) -> Result<Vec<StoredBatch>, StoreError> {

@@ -347,18 +347,21 @@ impl Store for SqliteStore {
         Ok(PutOutcome::Stored)
     }
 
-    fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
+    fn list_sessions(&self, limit: Option<usize>) -> Result<Vec<SessionSummary>, StoreError> {
         let conn = self.lock()?;
         let mut stmt = conn
             .prepare(
                 "SELECT t.name, s.session_id, s.first_time, s.last_time, s.last_activity,
                         s.pages, s.batches, s.bytes
                  FROM sessions s JOIN sites t ON t.id = s.site_id
-                 ORDER BY s.last_activity DESC, t.name, s.session_id",
+                 ORDER BY s.last_activity DESC, t.name, s.session_id
+                 LIMIT ?1",
             )
             .map_err(db)?;
+        // SQLite reads a negative limit as none.
+        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([limit], |r| {
                 Ok(SessionSummary {
                     site: r.get(0)?,
                     session_id: r.get(1)?,
@@ -516,7 +519,7 @@ mod tests {
             s.put_batch(&batch("s1", "p2", 0, 500, 4)).unwrap(),
             PutOutcome::Stored
         );
-        let sessions = s.list_sessions().unwrap();
+        let sessions = s.list_sessions(None).unwrap();
         assert_eq!(sessions.len(), 1);
         let x = &sessions[0];
         assert_eq!((x.pages, x.batches, x.bytes), (2, 3, 300));
@@ -544,7 +547,12 @@ mod tests {
         b.received_at = 1000;
         s.put_batch(&b).unwrap();
         s.put_batch(&batch("old", "p", 0, 100, 1)).unwrap();
-        assert_eq!(s.list_sessions().unwrap()[0].last_activity, 1000);
+        assert_eq!(s.list_sessions(None).unwrap()[0].last_activity, 1000);
+        // A limit keeps the most recently active.
+        let first: Vec<_> = s.list_sessions(Some(1)).unwrap();
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].session_id, "future");
+        assert_eq!(s.list_sessions(Some(5)).unwrap().len(), 2);
         let gone = s.purge_older_than(2000).unwrap();
         assert_eq!(gone.len(), 2);
         assert_eq!(s.stats().unwrap(), StoreStats::default());

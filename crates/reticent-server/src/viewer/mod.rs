@@ -71,6 +71,12 @@ pub const MAX_EXPORT_BYTES: usize = 64 << 20;
 /// Exports decoding at once.
 const EXPORTS_AT_ONCE: usize = 2;
 
+/// Sessions the viewer lists, the most recently active: anyone with a
+/// site's public key can create sessions, and a list of all of them could
+/// grow past what a page (or the collector building it) should hold.
+/// `reticent sessions` lists them all.
+pub const MAX_LISTED: usize = 1000;
+
 impl Viewer {
     /// A viewer of `store`, serving assets from `dir`, opened by `token`.
     pub fn new(dir: PathBuf, token: &str, store: Arc<dyn Store>) -> Self {
@@ -275,8 +281,13 @@ async fn list_page(State(v): State<Arc<Viewer>>, headers: HeaderMap, uri: Uri) -
         return r;
     }
     let store = Arc::clone(&v.store);
-    match tokio::task::spawn_blocking(move || store.list_sessions()).await {
-        Ok(Ok(list)) => html(StatusCode::OK, pages::session_list(&list)),
+    // One more than shown, to know whether there are more.
+    match tokio::task::spawn_blocking(move || store.list_sessions(Some(MAX_LISTED + 1))).await {
+        Ok(Ok(mut list)) => {
+            let more = list.len() > MAX_LISTED;
+            list.truncate(MAX_LISTED);
+            html(StatusCode::OK, pages::session_list(&list, more))
+        }
         Ok(Err(e)) => {
             eprintln!("reticent: viewer: {e}");
             html(
@@ -384,7 +395,7 @@ async fn api_sessions(State(v): State<Arc<Viewer>>, headers: HeaderMap) -> Respo
         return unauthorized();
     }
     let store = Arc::clone(&v.store);
-    match tokio::task::spawn_blocking(move || store.list_sessions()).await {
+    match tokio::task::spawn_blocking(move || store.list_sessions(Some(MAX_LISTED))).await {
         Ok(Ok(list)) => {
             let rows: Vec<_> = list.iter().map(SessionSummary::to_json).collect();
             api_json(

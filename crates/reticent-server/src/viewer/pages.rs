@@ -64,7 +64,9 @@ fn layout(title: &str, head_extra: &str, signed_in: bool, body: &str) -> String 
 }
 
 /// The session list.
-pub fn session_list(sessions: &[SessionSummary]) -> String {
+/// The session list; `more`: there are more than these (the most recently
+/// active, see `MAX_LISTED`).
+pub fn session_list(sessions: &[SessionSummary], more: bool) -> String {
     let mut rows = String::new();
     for s in sessions {
         rows.push_str(&format!(
@@ -93,9 +95,14 @@ pub fn session_list(sessions: &[SessionSummary]) -> String {
         "",
         true,
         &format!(
-            "<main>\n<h1>Sessions</h1>\n<p class=\"note\">{} session(s), most recent first. \
+            "<main>\n<h1>Sessions</h1>\n<p class=\"note\">{} session(s), most recent first{}. \
              Recordings are masked in the browser and replayed in a sandboxed frame.</p>\n{table}\n</main>",
-            sessions.len()
+            sessions.len(),
+            if more {
+                ": the most recently active only (<code>reticent sessions</code> lists them all)"
+            } else {
+                ""
+            }
         ),
     )
 }
@@ -186,7 +193,9 @@ mod tests {
             batches: 3,
             bytes: 2048,
         };
-        let html = session_list(&[s]);
+        let html = session_list(std::slice::from_ref(&s), false);
+        assert!(!html.contains("most recently active only"));
+        assert!(session_list(&[s], true).contains("most recently active only"));
         assert!(!html.contains("<script>alert"));
         assert!(!html.contains("s<i>te"));
         assert!(html.contains("%22%3E%3Cscript%3E"));
