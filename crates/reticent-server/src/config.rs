@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -253,13 +254,12 @@ impl ServeArgs {
                 )));
             }
         }
-        let max_body = self.max_body.or(file.max_body).unwrap_or(DEFAULT_MAX_BODY);
-        if !(1024..=64 << 20).contains(&max_body) {
-            return Err(CliError::usage(format!(
-                "--max-body: expected 1024 to {} bytes, got {max_body}",
-                64 << 20
-            )));
-        }
+        let max_body = in_range(
+            "--max-body",
+            self.max_body.or(file.max_body).unwrap_or(DEFAULT_MAX_BODY),
+            1024..=64 << 20,
+            " bytes",
+        )?;
         let max_decompressed = self
             .max_decompressed
             .or(file.max_decompressed)
@@ -270,39 +270,36 @@ impl ServeArgs {
                 "--max-decompressed: expected {max_body} (--max-body) to {MAX_STORED_BYTES} bytes, got {max_decompressed}"
             )));
         }
-        let retention_days = self
-            .retention_days
-            .or(file.retention_days)
-            .unwrap_or(DEFAULT_RETENTION_DAYS);
-        if !(1..=3650).contains(&retention_days) {
-            return Err(CliError::usage(format!(
-                "--retention-days: expected 1 to 3650, got {retention_days}"
-            )));
-        }
-        let purge_interval_secs = self.purge_interval.or(file.purge_interval).unwrap_or(3600);
-        if !(1..=86_400).contains(&purge_interval_secs) {
-            return Err(CliError::usage(format!(
-                "--purge-interval: expected 1 to 86400 seconds, got {purge_interval_secs}"
-            )));
-        }
-        let header_timeout = self
-            .header_timeout
-            .or(file.header_timeout)
-            .unwrap_or(DEFAULT_HEADER_TIMEOUT);
-        if !(1..=300).contains(&header_timeout) {
-            return Err(CliError::usage(format!(
-                "--header-timeout: expected 1 to 300 seconds, got {header_timeout}"
-            )));
-        }
-        let max_connections = self
-            .max_connections
-            .or(file.max_connections)
-            .unwrap_or(DEFAULT_MAX_CONNECTIONS);
-        if !(1..=65_536).contains(&max_connections) {
-            return Err(CliError::usage(format!(
-                "--max-connections: expected 1 to 65536, got {max_connections}"
-            )));
-        }
+        let retention_days = in_range(
+            "--retention-days",
+            self.retention_days
+                .or(file.retention_days)
+                .unwrap_or(DEFAULT_RETENTION_DAYS),
+            1..=3650,
+            "",
+        )?;
+        let purge_interval_secs = in_range(
+            "--purge-interval",
+            self.purge_interval.or(file.purge_interval).unwrap_or(3600),
+            1..=86_400,
+            " seconds",
+        )?;
+        let header_timeout = in_range(
+            "--header-timeout",
+            self.header_timeout
+                .or(file.header_timeout)
+                .unwrap_or(DEFAULT_HEADER_TIMEOUT),
+            1..=300,
+            " seconds",
+        )?;
+        let max_connections = in_range(
+            "--max-connections",
+            self.max_connections
+                .or(file.max_connections)
+                .unwrap_or(DEFAULT_MAX_CONNECTIONS),
+            1..=65_536,
+            "",
+        )?;
         let db = self
             .db
             .or(file.db)
@@ -357,6 +354,22 @@ impl ServeArgs {
             demo,
         })
     }
+}
+
+/// `value` if it is in `range`, else the usage error naming `flag`
+/// (`--max-body: expected 1024 to 67108864 bytes, got 12`).
+fn in_range<T>(flag: &str, value: T, range: RangeInclusive<T>, unit: &str) -> Result<T, CliError>
+where
+    T: PartialOrd + std::fmt::Display,
+{
+    if range.contains(&value) {
+        return Ok(value);
+    }
+    Err(CliError::usage(format!(
+        "{flag}: expected {} to {}{unit}, got {value}",
+        range.start(),
+        range.end()
+    )))
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, CliError> {
