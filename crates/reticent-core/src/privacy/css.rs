@@ -118,18 +118,19 @@ fn sanitize_from(css: &str, from: usize) -> String {
             // An attribute selector: its value is recorded as the attribute's
             // own values are (see `attribute_selector`).
             b'[' => {
-                if let Some((sanitized, after)) = attribute_selector(css, i) {
+                let whole = attribute_selector(css, i).or_else(|| odd_attribute_selector(css, i));
+                if let Some((sanitized, after)) = whole {
                     // Not when `from` falls inside it (its two parts would
-                    // have to be written apart): the bracket rule below is
-                    // stricter for strings.
+                    // have to be written apart): the bracket rule below
+                    // masks its strings.
                     if mark.is_some() || after <= from {
                         out.push_str(&sanitized);
                         i = after;
                         continue;
                     }
                 }
-                // Something else in brackets (grid line names `[a b]`, an
-                // escaped or odd selector): its strings are masked.
+                // Something else in brackets (grid line names `[a b]`): its
+                // strings are masked.
                 bracket += 1;
             }
             b']' => bracket = bracket.saturating_sub(1),
@@ -342,6 +343,27 @@ fn attribute_selector(css: &str, at: usize) -> Option<(String, usize)> {
     Some((out, j + 1))
 }
 
+/// An attribute selector [`attribute_selector`] cannot read (an escape, an
+/// odd token: `[data-x=je\61 n]`), told by an `=` outside strings before its
+/// `]`: all of it is masked, fail closed (the replay's browser then drops
+/// the rule, which matched masked values anyway). `None` without a `]` or an
+/// `=` (grid line names `[a b]`).
+fn odd_attribute_selector(css: &str, at: usize) -> Option<(String, usize)> {
+    let b = css.as_bytes();
+    let mut j = at + 1;
+    let mut operator = false;
+    while *b.get(j)? != b']' {
+        match b[j] {
+            b'"' | b'\'' => j = string_end(b, j),
+            b'=' => operator = true,
+            b'\\' => j += 1,
+            _ => {}
+        }
+        j += 1;
+    }
+    operator.then(|| (format!("[{}]", mask_text(&css[at + 1..j])), j + 1))
+}
+
 fn masks_strings(segment: &str) -> bool {
     !keeps_strings(property_name(segment).as_deref())
 }
@@ -422,10 +444,12 @@ mod tests {
         ] {
             assert_eq!(sanitize_css(css), want, "{css}");
         }
-        // Not a plain attribute selector: strings in brackets are masked.
+        // Not a plain attribute selector: masked whole (fail closed), or,
+        // without an operator or a `]`, its strings are.
         for (css, want) in [
-            ("[data-x=\"a\\62 \"]{}", "[data-x=\"*\\** \"]{}"),
-            ("[type=\"text\" \"x\"]{}", "[type=\"****\" \"*\"]{}"),
+            ("[data-x=\"a\\62 \"]{}", "[****-*=\"*\\** \"]{}"),
+            ("[data-x=je\\61 n],a{}", "[****-*=**\\** *],a{}"),
+            ("[type=\"text\" \"x\"]{}", "[****=\"****\" \"*\"]{}"),
             ("[data-x=\"text", "[data-x=\"****"),
             (
                 "a{grid-template-columns:[full-start] 1fr [end]}",
