@@ -19,6 +19,13 @@ fn sessions_json(db: &std::path::Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `reticent audit --json`, which must succeed.
+fn audit_json(db: &std::path::Path) -> serde_json::Value {
+    let out = cli(&["audit", "--db", db.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn export(db: &std::path::Path, session: &str) -> std::process::Output {
     cli(&["export", "--db", db.to_str().unwrap(), "--session", session])
 }
@@ -243,9 +250,7 @@ fn sessions_and_audit_report() {
         "{table}"
     );
 
-    let out = cli(&["audit", "--db", db.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(0));
-    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = audit_json(&db);
     assert_eq!(a["sessions"], 1);
     assert_eq!(a["batches"], 3);
     assert!(a["strings"].as_u64().unwrap() > 10);
@@ -286,8 +291,7 @@ fn collector_scrubs_what_the_recorder_missed() {
     assert!(!stored.contains("jane.doe@example.com"), "{stored}");
     assert!(!stored.contains("4111"), "{stored}");
     // And the audit of what is stored finds nothing left.
-    let out = cli(&["audit", "--db", db.to_str().unwrap(), "--json"]);
-    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = audit_json(&db);
     assert_eq!(a["detectors"], true);
     assert_eq!(a["total"], serde_json::json!({}), "{a}");
 }
@@ -305,9 +309,7 @@ fn audit_finds_what_is_stored() {
     let forged: reticent_core::batch::Batch = serde_json::from_str(&forged).unwrap();
     assert_eq!(server.post(&forged.encode().unwrap()).status, 201);
     drop(server);
-    let out = cli(&["audit", "--db", db.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(0));
-    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = audit_json(&db);
     assert_eq!(a["sites"]["shop"]["email"], 1, "{a}");
     let out = cli(&["audit", "--db", db.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -326,8 +328,6 @@ fn audit_scans_the_policy_text() {
     forged.policy = "reticent-policy/1;contact=jane.doe@example.com".into();
     assert_eq!(server.post(&forged.encode().unwrap()).status, 201);
     drop(server);
-    let out = cli(&["audit", "--db", db.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(0));
-    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = audit_json(&db);
     assert_eq!(a["sites"]["shop"]["email"], 1, "{a}");
 }

@@ -21,6 +21,15 @@ fn viewer_dir(tmp: &TempDir) -> String {
     dir.to_str().unwrap().to_owned()
 }
 
+/// `reticent serve` with the viewer on, its token [`TOKEN`], its assets in `tmp`.
+fn viewer_server(tmp: &TempDir) -> Server {
+    let dir = viewer_dir(tmp);
+    Server::start(
+        &tmp.db(),
+        &["--viewer-token", TOKEN, "--viewer-dir", dir.as_str()],
+    )
+}
+
 fn bearer() -> String {
     format!("Bearer {TOKEN}")
 }
@@ -41,11 +50,7 @@ fn assert_hardened(r: &Resp) {
 #[test]
 fn api_needs_the_token_and_serves_rrweb_json() {
     let tmp = TempDir::new("viewer-api");
-    let dir = viewer_dir(&tmp);
-    let server = Server::start(
-        &tmp.db(),
-        &["--viewer-token", TOKEN, "--viewer-dir", dir.as_str()],
-    );
+    let server = viewer_server(&tmp);
     let t = now_ms() - 10_000;
     assert_eq!(
         server
@@ -130,11 +135,7 @@ fn api_needs_the_token_and_serves_rrweb_json() {
 #[test]
 fn pages_log_in_with_a_cookie() {
     let tmp = TempDir::new("viewer-pages");
-    let dir = viewer_dir(&tmp);
-    let server = Server::start(
-        &tmp.db(),
-        &["--viewer-token", TOKEN, "--viewer-dir", dir.as_str()],
-    );
+    let server = viewer_server(&tmp);
     // Ids are URL-safe (the decoder checks); escaping of hostile values is unit-tested in
     // src/viewer/pages.rs.
     let r = server.post(
@@ -317,11 +318,7 @@ fn token_is_generated_once_next_to_the_database() {
 #[test]
 fn errors_under_the_viewer_are_hardened_json() {
     let tmp = TempDir::new("viewer-errors");
-    let dir = viewer_dir(&tmp);
-    let server = Server::start(
-        &tmp.db(),
-        &["--viewer-token", TOKEN, "--viewer-dir", dir.as_str()],
-    );
+    let server = viewer_server(&tmp);
     let r = get_with(&server, "/viewer/api/nope", &[]);
     assert_eq!((r.status, r.code().as_str()), (404, "NOT_FOUND"));
     assert_hardened(&r);
